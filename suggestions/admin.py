@@ -1,0 +1,488 @@
+"""The admin, in Chinese, for committee staff: data editing plus every workflow step through `forms.STEPS`.
+
+Status and deadlines are read-only here; each state change goes through a step form that calls
+`suggestions/workflow.py`, and workflow errors come back as form errors or admin messages.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef
+from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from departments.models import Department
+from suggestions import workflow
+from suggestions.forms import STEPS, available_steps, run_step
+from suggestions.models import (
+    Assignment,
+    Category,
+    CoHandlerOpinion,
+    CongressSession,
+    ContactRecord,
+    Event,
+    ExtensionRequest,
+    ProgressUpdate,
+    Proposer,
+    Publication,
+    Rating,
+    Reply,
+    Suggestion,
+    Theme,
+    WorkdayCorrection,
+)
+
+admin.site.site_header = _("代表建议办理系统")
+admin.site.site_title = _("代表建议办理")
+admin.site.index_title = _("管理")
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ProposerInline(admin.TabularInline):
+    model = Proposer
+    extra = 0
+    autocomplete_fields = ["delegate"]
+    fields = ["position", "delegate"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None or obj.status == "registered"
+
+    has_add_permission = has_change_permission
+    has_delete_permission = has_change_permission
+
+
+class AssignmentInline(ReadOnlyInline):
+    model = Assignment
+    fields = [
+        "round",
+        "department",
+        "role",
+        "status",
+        "assigned_on",
+        "acknowledge_due",
+        "acknowledged_on",
+        "due_date",
+        "reassignment_reason",
+    ]
+    readonly_fields = fields
+
+
+class ReplyInline(ReadOnlyInline):
+    model = Reply
+    fields = [
+        "round",
+        "department",
+        "category",
+        "doc_number",
+        "signer",
+        "replied_on",
+        "due_date",
+        "publication",
+    ]
+    readonly_fields = fields
+    show_change_link = True
+
+
+class RatingInline(ReadOnlyInline):
+    model = Rating
+    fields = ["round", "delegate", "is_lead", "attitude", "result", "comment", "rated_at"]
+    readonly_fields = fields
+
+
+class EventInline(ReadOnlyInline):
+    model = Event
+    fields = ["at", "kind", "actor_name", "department", "round", "from_status", "to_status", "note", "data"]
+    readonly_fields = fields
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("期限")
+    parameter_name = "deadline"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", _("已逾期")), ("due_soon", _("15天内到期"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "overdue":
+            return queryset.overdue()
+        if self.value() == "due_soon":
+            return queryset.due_soon()
+        return queryset
+
+
+class DepartmentFilter(admin.SimpleListFilter):
+    title = _("承办单位")
+    parameter_name = "department"
+
+    def lookups(self, request, model_admin):
+        return [(str(d.pk), d.name) for d in Department.objects.filter(assignments__isnull=False).distinct()]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(
+                Exists(
+                    Assignment.objects.active().filter(suggestion=OuterRef("pk"), department_id=self.value())
+                )
+            )
+        return queryset
+
+
+class CategoryFilter(admin.SimpleListFilter):
+    title = _("答复分类")
+    parameter_name = "category"
+
+    def lookups(self, request, model_admin):
+        return [(c.value, c.value) for c in Category]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(
+                Exists(Reply.objects.filter(suggestion=OuterRef("pk"), category=self.value()))
+            )
+        return queryset
+
+
+@admin.register(Suggestion)
+class SuggestionAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "number",
+        "place_display",
+        "title",
+        "proposer_names",
+        "status",
+        "key_supervision",
+        "round",
+        "due_date",
+        "overdue",
+    ]
+    list_display_links = ["number", "title"]
+    list_filter = [
+        "session",
+        "theme",
+        "status",
+        DepartmentFilter,
+        CategoryFilter,
+        OverdueFilter,
+        "key_supervision",
+        "round",
+    ]
+    search_fields = ["=number", "title", "text", "proposers__delegate__name"]
+    list_select_related = ["session", "theme"]
+    list_per_page = 50
+    readonly_fields = ["status", "round", "due_date", "created_at", "updated_at", "workflow_actions"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "workflow_actions",
+                    "session",
+                    "theme",
+                    "number",
+                    "position",
+                    "title",
+                    "text",
+                    "disclosure_consent",
+                ]
+            },
+        ),
+        (
+            _("办理"),
+            {"fields": ["status", "key_supervision", "round", "due_date", "created_at", "updated_at"]},
+        ),
+    ]
+    inlines = [ProposerInline, AssignmentInline, ReplyInline, RatingInline, EventInline]
+    actions = ["mark_key_supervision", "publish_full", "publish_title_only"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("proposers__delegate")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            fields += ["session", "theme", "number", "position", "key_supervision"]
+        return fields
+
+    @admin.display(description=_("位置"))
+    def place_display(self, obj: Suggestion) -> str:
+        return obj.place
+
+    @admin.display(description=_("提出代表"))
+    def proposer_names(self, obj: Suggestion) -> str:
+        return "、".join(p.delegate.name for p in obj.ordered_proposers())
+
+    @admin.display(description=_("逾期"), boolean=True)
+    def overdue(self, obj: Suggestion) -> bool:
+        return obj.is_overdue
+
+    @admin.display(description=_("办理操作"))
+    def workflow_actions(self, obj: Suggestion) -> str:
+        if obj is None or obj.pk is None or not hasattr(self, "_request"):
+            return "—"
+        steps = available_steps(self._request.user, obj)
+        if not steps:
+            return "—"
+        return format_html_join(
+            " ",
+            '<a class="button" href="{}">{}</a>',
+            ((reverse("admin:suggestions_suggestion_step", args=[obj.pk, s.name]), s.label) for s in steps),
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self._request = request
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            obj.save()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change:
+            workflow.record_registration(suggestion=form.instance, by=request.user)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/step/<str:step>/",
+                self.admin_site.admin_view(self.step_view),
+                name="suggestions_suggestion_step",
+            ),
+            *super().get_urls(),
+        ]
+
+    def step_view(self, request: HttpRequest, pk: int, step: str):
+        """One workflow step on one suggestion, through the same form the pages use."""
+        suggestion = get_object_or_404(Suggestion, pk=pk)
+        if step not in STEPS:
+            raise PermissionDenied
+        chosen = STEPS[step]
+        if not chosen.available(request.user, suggestion):
+            messages.error(request, _("当前不能进行「%(step)s」。") % {"step": chosen.label})
+            return HttpResponseRedirect(reverse("admin:suggestions_suggestion_change", args=[pk]))
+        form = chosen.form(
+            request.POST or None, request.FILES or None, suggestion=suggestion, user=request.user
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                done = run_step(chosen, form)
+            except PermissionDenied:
+                messages.error(request, _("您无权进行此操作。"))
+                return HttpResponseRedirect(reverse("admin:suggestions_suggestion_change", args=[pk]))
+            if done is not None:
+                messages.success(request, _("已完成「%(step)s」。") % {"step": chosen.label})
+                return HttpResponseRedirect(reverse("admin:suggestions_suggestion_change", args=[pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": suggestion,
+            "title": f"{chosen.label}：{suggestion}",
+            "form": form,
+            "step": chosen,
+            "has_view_permission": True,
+        }
+        return TemplateResponse(request, "admin/suggestions/step_form.html", context)
+
+    def _bulk(self, request, queryset, run, label):
+        done = failed = 0
+        for suggestion in queryset:
+            try:
+                run(suggestion)
+                done += 1
+            except (ValidationError, PermissionDenied) as error:
+                failed += 1
+                text = "；".join(getattr(error, "messages", [str(error)]))
+                messages.warning(request, f"{suggestion}：{text}")
+        messages.info(
+            request,
+            _("%(label)s：成功 %(done)s 条，未执行 %(failed)s 条。")
+            % {"label": label, "done": done, "failed": failed},
+        )
+
+    @admin.action(description=_("设为重点督办"))
+    def mark_key_supervision(self, request, queryset):
+        self._bulk(
+            request,
+            queryset,
+            lambda s: workflow.set_key_supervision(suggestion=s, on=True, by=request.user),
+            _("重点督办"),
+        )
+
+    @admin.action(description=_("全文公开最新答复"))
+    def publish_full(self, request, queryset):
+        self._bulk(
+            request,
+            queryset,
+            lambda s: workflow.publish(suggestion=s, mode=Publication.FULL, by=request.user),
+            _("全文公开"),
+        )
+
+    @admin.action(description=_("仅公开最新答复的标题"))
+    def publish_title_only(self, request, queryset):
+        self._bulk(
+            request,
+            queryset,
+            lambda s: workflow.publish(suggestion=s, mode=Publication.TITLE_ONLY, by=request.user),
+            _("仅公开标题"),
+        )
+
+
+class ThemeInline(admin.TabularInline):
+    model = Theme
+    extra = 0
+
+
+@admin.register(CongressSession)
+class CongressSessionAdmin(admin.ModelAdmin):
+    list_display = ["name", "term", "meeting", "start_date", "end_date"]
+    inlines = [ThemeInline]
+
+
+@admin.register(Theme)
+class ThemeAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "session", "ordinal"]
+    list_filter = ["session"]
+    list_select_related = ["session"]
+    search_fields = ["title"]
+
+
+class HandlingRecordAdmin(admin.ModelAdmin):
+    """Handling records are written by the workflow only; the admin reads them."""
+
+    list_select_related = ["suggestion"]
+    search_fields = ["=suggestion__number", "suggestion__title"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(HandlingRecordAdmin):
+    list_display = [
+        "suggestion",
+        "department",
+        "role",
+        "round",
+        "status",
+        "assigned_on",
+        "acknowledged_on",
+        "due_date",
+    ]
+    list_filter = ["role", "status", "round", "department"]
+    list_select_related = ["suggestion", "department"]
+
+
+@admin.register(ContactRecord)
+class ContactRecordAdmin(HandlingRecordAdmin):
+    list_display = ["suggestion", "department", "method", "contacted_on", "round"]
+    list_filter = ["method"]
+    list_select_related = ["suggestion", "department"]
+
+
+@admin.register(ProgressUpdate)
+class ProgressUpdateAdmin(HandlingRecordAdmin):
+    list_display = ["suggestion", "department", "kind", "reported_on", "fulfilled"]
+    list_filter = ["kind", "fulfilled"]
+    list_select_related = ["suggestion", "department"]
+
+
+@admin.register(CoHandlerOpinion)
+class CoHandlerOpinionAdmin(HandlingRecordAdmin):
+    list_display = ["suggestion", "assignment", "submitted_on"]
+    list_select_related = ["suggestion", "assignment__department"]
+
+
+@admin.register(ExtensionRequest)
+class ExtensionRequestAdmin(HandlingRecordAdmin):
+    list_display = ["suggestion", "current_due", "requested_due", "status", "decided_at"]
+    list_filter = ["status"]
+
+
+@admin.register(Reply)
+class ReplyAdmin(SimpleHistoryAdmin):
+    """Staff may correct a reply's texts (recorded in its history); its facts stay as the workflow wrote them."""
+
+    list_display = [
+        "suggestion",
+        "round",
+        "department",
+        "category",
+        "doc_number",
+        "replied_on",
+        "on_time_display",
+        "publication",
+    ]
+    list_filter = ["category", "publication", "round", "department"]
+    list_select_related = ["suggestion", "department"]
+    search_fields = ["doc_number", "=suggestion__number", "suggestion__title", "text"]
+    readonly_fields = [
+        "suggestion",
+        "department",
+        "round",
+        "category",
+        "replied_on",
+        "due_date",
+        "publication",
+        "published_at",
+        "created_by",
+        "pdf",
+    ]
+
+    @admin.display(description=_("按期"), boolean=True)
+    def on_time_display(self, obj: Reply) -> bool:
+        return obj.on_time
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Rating)
+class RatingAdmin(HandlingRecordAdmin):
+    list_display = ["suggestion", "round", "delegate", "is_lead", "attitude", "result", "rated_at"]
+    list_filter = ["is_lead", "attitude", "result", "round"]
+    list_select_related = ["suggestion", "delegate"]
+
+
+@admin.register(Event)
+class EventAdmin(HandlingRecordAdmin):
+    list_display = ["at", "suggestion", "kind", "actor_name", "department", "from_status", "to_status"]
+    list_filter = ["kind"]
+    list_select_related = ["suggestion", "department"]
+    date_hierarchy = "at"
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+
+@admin.register(WorkdayCorrection)
+class WorkdayCorrectionAdmin(admin.ModelAdmin):
+    list_display = ["date", "is_workday", "note"]
+    date_hierarchy = "date"

@@ -1,0 +1,280 @@
+"""Who may see and do what: one `can_<act>(user, obj)` per action and the `visible_to` scoping rules.
+
+Roles (DOMAIN.md): committee staff (代表工委), department handler (承办单位经办人), delegate (代表),
+read-only dashboard account (大屏) and the anonymous public. A person may hold several roles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+
+from suggestions.models import (
+    PUBLIC_EVENT_KINDS,
+    AssignmentStatus,
+    HandlerRole,
+    Publication,
+    Suggestion,
+)
+
+STAFF_GROUP = "committee_staff"
+DASHBOARD_GROUP = "dashboard"
+
+
+@dataclass(frozen=True)
+class Roles:
+    authenticated: bool = False
+    staff: bool = False
+    dashboard: bool = False
+    department_ids: frozenset[int] = field(default_factory=frozenset)
+    delegate_id: int | None = None
+
+    @property
+    def handler(self) -> bool:
+        return bool(self.department_ids)
+
+    @property
+    def delegate(self) -> bool:
+        return self.delegate_id is not None
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.staff or self.dashboard
+
+    @property
+    def names(self) -> list[str]:
+        flags = {
+            "staff": self.staff,
+            "dashboard": self.dashboard,
+            "handler": self.handler,
+            "delegate": self.delegate,
+        }
+        return [name for name, on in flags.items() if on] or (["user"] if self.authenticated else ["public"])
+
+
+ANONYMOUS = Roles()
+
+
+def roles(user) -> Roles:
+    """The user's roles, read once per request object and cached on it."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return ANONYMOUS
+    cached = getattr(user, "_tracker_roles", None)
+    if cached is not None:
+        return cached
+    group_names = set(user.groups.values_list("name", flat=True))
+    from delegates.models import Delegate
+
+    delegate_id = Delegate.objects.filter(user=user).values_list("id", flat=True).first()
+    result = Roles(
+        authenticated=True,
+        staff=user.is_superuser or STAFF_GROUP in group_names,
+        dashboard=DASHBOARD_GROUP in group_names and not user.is_superuser,
+        department_ids=frozenset(user.departments.values_list("id", flat=True)),
+        delegate_id=delegate_id,
+    )
+    user._tracker_roles = result
+    return result
+
+
+def forget_roles(user) -> None:
+    if hasattr(user, "_tracker_roles"):
+        del user._tracker_roles
+
+
+# ---------------------------------------------------------------------------
+# Relations of a user to one suggestion
+# ---------------------------------------------------------------------------
+
+
+def _active_assignments(suggestion: Suggestion):
+    if hasattr(suggestion, "active_assignments"):
+        return suggestion.active_assignments
+    return list(suggestion.assignments.exclude(status=AssignmentStatus.REPLACED))
+
+
+def handler_assignments(user, suggestion: Suggestion, *, current_round: bool = True) -> list:
+    """The user's departments' active assignments on this suggestion (this round by default)."""
+    r = roles(user)
+    if not r.handler:
+        return []
+    return [
+        a
+        for a in _active_assignments(suggestion)
+        if a.department_id in r.department_ids and (not current_round or a.round == suggestion.round)
+    ]
+
+
+def is_lead_handler(user, suggestion: Suggestion) -> bool:
+    return any(a.role == HandlerRole.LEAD for a in handler_assignments(user, suggestion))
+
+
+def is_handler(user, suggestion: Suggestion) -> bool:
+    """Any department of the user was ever assigned (any round) and not replaced."""
+    return bool(handler_assignments(user, suggestion, current_round=False))
+
+
+def _proposer_positions(suggestion: Suggestion) -> dict[int, int]:
+    return {p.delegate_id: p.position for p in suggestion.proposers.all()}
+
+
+def is_proposer(user, suggestion: Suggestion) -> bool:
+    r = roles(user)
+    return r.delegate and r.delegate_id in _proposer_positions(suggestion)
+
+
+def is_lead_delegate(user, suggestion: Suggestion) -> bool:
+    r = roles(user)
+    return r.delegate and _proposer_positions(suggestion).get(r.delegate_id) == 1
+
+
+# ---------------------------------------------------------------------------
+# can_<act>: who may take each workflow step (the state is checked by the workflow)
+# ---------------------------------------------------------------------------
+
+
+def is_staff(user) -> bool:
+    return roles(user).staff
+
+
+def can_view(user, suggestion: Suggestion) -> bool:
+    r = roles(user)
+    if r.sees_everything or is_handler(user, suggestion):
+        return True
+    if r.handler and not r.delegate:
+        return False  # a handler sees only the suggestions assigned to their departments
+    return True  # public and delegates see every suggestion's public part
+
+
+def can_view_details(user, suggestion: Suggestion) -> bool:
+    """The non-public handling record: contacts, progress, opinions, extensions, unpublished replies."""
+    return roles(user).sees_everything or is_handler(user, suggestion) or is_proposer(user, suggestion)
+
+
+def can_register(user) -> bool:
+    return is_staff(user)
+
+
+def can_assign(user, suggestion: Suggestion | None = None) -> bool:
+    return is_staff(user)
+
+
+def can_decide(user, suggestion: Suggestion | None = None) -> bool:
+    """Approve/reject reassignment and extension requests, review 不满意, close, not-accept, publish."""
+    return is_staff(user)
+
+
+# Staff may also take a department's or a delegate's step on their behalf (代录: a reply or a
+# rating received on paper); the event records that it was entered on behalf.
+
+
+def can_acknowledge(user, suggestion: Suggestion) -> bool:
+    return bool(handler_assignments(user, suggestion)) or is_staff(user)
+
+
+def can_request_reassignment(user, suggestion: Suggestion) -> bool:
+    return bool(handler_assignments(user, suggestion))
+
+
+def can_log_contact(user, suggestion: Suggestion) -> bool:
+    return bool(handler_assignments(user, suggestion)) or is_staff(user)
+
+
+can_add_progress = can_log_contact
+
+
+def can_give_co_opinion(user, suggestion: Suggestion) -> bool:
+    return any(a.role == HandlerRole.CO for a in handler_assignments(user, suggestion)) or is_staff(user)
+
+
+def can_request_extension(user, suggestion: Suggestion) -> bool:
+    return is_lead_handler(user, suggestion)
+
+
+def can_reply(user, suggestion: Suggestion) -> bool:
+    return is_lead_handler(user, suggestion) or is_staff(user)
+
+
+def can_rate(user, suggestion: Suggestion) -> bool:
+    return is_proposer(user, suggestion) or is_staff(user)
+
+
+def can_withdraw(user, suggestion: Suggestion) -> bool:
+    return is_lead_delegate(user, suggestion) or is_staff(user)
+
+
+def can_follow_up(user, suggestion: Suggestion) -> bool:
+    return is_lead_handler_any_round(user, suggestion) or is_staff(user)
+
+
+def is_lead_handler_any_round(user, suggestion: Suggestion) -> bool:
+    return any(a.role == HandlerRole.LEAD for a in handler_assignments(user, suggestion, current_round=False))
+
+
+def can_see_contact_data(user, delegate) -> bool:
+    """Delegates' phone, email and address: staff and the delegate only."""
+    r = roles(user)
+    return r.staff or (r.delegate_id is not None and r.delegate_id == delegate.pk)
+
+
+# ---------------------------------------------------------------------------
+# visible_to: the QuerySet scoping every list, endpoint and export uses
+# ---------------------------------------------------------------------------
+
+
+def _handled_suggestion_ids(r: Roles):
+    from suggestions.models import Assignment
+
+    return (
+        Assignment.objects.filter(department_id__in=r.department_ids)
+        .exclude(status=AssignmentStatus.REPLACED)
+        .values("suggestion_id")
+    )
+
+
+def _own_suggestion_ids(r: Roles):
+    from suggestions.models import Proposer
+
+    return Proposer.objects.filter(delegate_id=r.delegate_id).values("suggestion_id")
+
+
+def scope_suggestions(qs: QuerySet, user) -> QuerySet:
+    r = roles(user)
+    if r.sees_everything:
+        return qs
+    if r.handler and not r.delegate:
+        return qs.filter(pk__in=_handled_suggestion_ids(r))
+    return qs
+
+
+def detail_filter(user, prefix: str = "suggestion") -> Q | None:
+    """A Q on related records limiting them to suggestions the user follows in detail; None = all."""
+    r = roles(user)
+    if r.sees_everything:
+        return None
+    q = Q(pk__in=[])
+    if r.handler:
+        q |= Q(**{f"{prefix}_id__in": _handled_suggestion_ids(r)})
+    if r.delegate:
+        q |= Q(**{f"{prefix}_id__in": _own_suggestion_ids(r)})
+    return q
+
+
+def scope_related(qs: QuerySet, user) -> QuerySet:
+    q = detail_filter(user)
+    return qs if q is None else qs.filter(q)
+
+
+def scope_replies(qs: QuerySet, user) -> QuerySet:
+    q = detail_filter(user)
+    if q is None:
+        return qs
+    return qs.filter(q | ~Q(publication=Publication.UNPUBLISHED))
+
+
+def scope_events(qs: QuerySet, user) -> QuerySet:
+    q = detail_filter(user)
+    if q is None:
+        return qs
+    return qs.filter(q | Q(kind__in=PUBLIC_EVENT_KINDS))

@@ -1,0 +1,105 @@
+"""Role fixtures: one user per role, and a suggestion assigned to a lead and a co-handling department."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from suggestions import workflow
+from suggestions.models import Suggestion
+from suggestions.roles import ensure_role_groups
+from tests import factories
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs PostgreSQL row locks (set DATABASE_URL)"
+)
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def groups(db):
+    return ensure_role_groups()
+
+
+@pytest.fixture
+def staff(groups):
+    return factories.staff_user(username="staff")
+
+
+@pytest.fixture
+def dashboard(groups):
+    return factories.dashboard_user(username="dashboard")
+
+
+@pytest.fixture
+def lead_department(db):
+    return factories.DepartmentFactory(name="太仓市发展和改革委员会", short_name="发展和改革委员会")
+
+
+@pytest.fixture
+def co_department(db):
+    return factories.DepartmentFactory(name="太仓市交通运输局", short_name="交通运输局")
+
+
+@pytest.fixture
+def other_department(db):
+    return factories.DepartmentFactory(name="太仓市教育局", short_name="教育局")
+
+
+@pytest.fixture
+def lead_handler(lead_department):
+    return factories.handler_user(lead_department, username="lead_handler")
+
+
+@pytest.fixture
+def co_handler(co_department):
+    return factories.handler_user(co_department, username="co_handler")
+
+
+@pytest.fixture
+def other_handler(other_department):
+    return factories.handler_user(other_department, username="other_handler")
+
+
+@pytest.fixture
+def suggestion(db) -> Suggestion:
+    """A registered suggestion with a lead delegate and one co-proposer."""
+    return factories.SuggestionFactory()
+
+
+@pytest.fixture
+def lead_delegate_user(suggestion):
+    return factories.delegate_user(suggestion.lead_delegate, username="lead_delegate")
+
+
+@pytest.fixture
+def co_proposer_user(suggestion):
+    return factories.delegate_user(suggestion.co_proposers[0], username="co_proposer")
+
+
+@pytest.fixture
+def other_delegate_user(db):
+    return factories.delegate_user(factories.DelegateFactory(), username="other_delegate")
+
+
+@pytest.fixture
+def assigned(suggestion, staff, lead_department, co_department) -> Suggestion:
+    return workflow.assign(suggestion=suggestion, lead=lead_department, co_handlers=[co_department], by=staff)
+
+
+@pytest.fixture
+def in_progress(assigned, lead_handler) -> Suggestion:
+    workflow.acknowledge(suggestion=assigned, by=lead_handler)
+    assigned.refresh_from_db()
+    return assigned
+
+
+@pytest.fixture
+def replied(in_progress, lead_handler) -> Suggestion:
+    factories.reply(in_progress, lead_handler, category="B")
+    in_progress.refresh_from_db()
+    return in_progress
