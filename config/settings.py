@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "delegates",
     "departments",
     "suggestions",
+    "notifications",
+    "reports",
 ]
 
 MIDDLEWARE = [

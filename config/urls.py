@@ -9,6 +9,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),
+    path("notifications/", include("notifications.urls")),
+    path("reports/", include("reports.urls")),
+    path("import/", include("suggestions.import_urls")),
     path("", include("suggestions.urls")),
 ]
 if settings.DEBUG:

@@ -185,6 +185,7 @@ _CN_DIGITS = {
     "九": 9,
 }
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+_CN_CHARS = frozenset("零〇一二两三四五六七八九十百千")
 _CN = "[零〇一二两三四五六七八九十百千]+"
 
 
@@ -362,8 +363,10 @@ def _unwrap(raw_lines: list[str]) -> list[_Paragraph]:
 
         if _END_RE.match(c):
             kind = _END
-        elif (m := _THEME_START_RE.match(c)) and (
-            boundary or _THEME_FULL_RE.match(_lookahead(cleaned, index))
+        elif (
+            c[0] in _CN_CHARS
+            and (m := _THEME_START_RE.match(ahead := _lookahead(cleaned, index)))
+            and (boundary or _THEME_FULL_RE.match(ahead))
         ):
             kind, number = _THEME, chinese_numeral(m.group(1)) or 0
             in_suggestions, last_item, section = True, 0, 0

@@ -849,3 +849,27 @@ class WorkdayCorrection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {'工作日' if self.is_workday else '休息日'}"
+
+
+class Remark(models.Model):
+    """审议发言: delegates' remarks on the government work report (parts 一 and 二 of the summary)."""
+
+    session = models.ForeignKey(CongressSession, verbose_name=_("会议"), on_delete=models.CASCADE, related_name="remarks")
+    part = models.PositiveSmallIntegerField(_("部分"), help_text=_("1：对上一年工作的评价；2：对本年任务的意见"))
+    section = models.PositiveSmallIntegerField(_("节"))
+    heading = models.CharField(_("节标题"), max_length=200)
+    position = models.PositiveSmallIntegerField(_("节内序号"))
+    text = models.TextField(_("发言内容"))
+    delegates = models.ManyToManyField(Delegate, verbose_name=_("发言代表"), related_name="remarks")
+
+    class Meta:
+        verbose_name = _("审议发言")
+        verbose_name_plural = _("审议发言")
+        ordering = ["session", "part", "section", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "part", "section", "position"], name="remark_unique_place"),
+            models.CheckConstraint(condition=Q(part__in=[1, 2]), name="remark_part_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.heading[:20]}…（{self.position}）"
