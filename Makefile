@@ -44,5 +44,13 @@ lint: setup-dev
 fixture: setup
 	$(PY) manage.py build_fixture
 
+## make backup: pg_dump (PostgreSQL) or dumpdata (SQLite) into backups/
+backup: setup
+	@scripts/backup
+
+## make restore FILE=backups/...: replace the database's content with a backup
+restore: setup
+	@scripts/restore "$(FILE)"
+
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
