@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "suggestions",
     "notifications",
     "reports",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -169,27 +170,62 @@ SECURE_CSP = {
 }
 
 REST_FRAMEWORK = {
+    # Token first: an unauthenticated request gets 401 with `WWW-Authenticate: Token`. Browsers use the
+    # session (with CSRF); machine clients a token issued by staff in the admin (认证令牌).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    # Reading is scoped per role by each view's get_queryset; the dashboard account never writes.
+    "DEFAULT_PERMISSION_CLASSES": ["config.rest.DashboardReadOnly"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],  # docs at /api/docs/
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "config.rest.Pagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "suggestions.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "config.schema.ApiSchema",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "代表建议办理 API",
-    "DESCRIPTION": "Delegates' suggestions, their handling and the committee's statistics.",
+    "DESCRIPTION": (
+        "Delegates' suggestions, their handling and the committee's statistics.\n\n"
+        "Authentication: the browser session (send the CSRF token in `X-CSRFToken` on writes), or "
+        "`Authorization: Token <key>` with a token staff issue in the admin. Every list is scoped to what "
+        "the user may see; the dashboard account may only read.\n\n"
+        'Errors: `{"error": {"code": "...", "message": "...", "fields": {"field": ["..."]}}}`.'
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": True},
+    # One schema name per set of choices (several models have a `status` or a `kind`).
+    "ENUM_NAME_OVERRIDES": {
+        "SuggestionStatusEnum": "suggestions.models.Status",
+        "AssignmentStatusEnum": "suggestions.models.AssignmentStatus",
+        "RequestStatusEnum": "suggestions.models.RequestStatus",
+        "HandlerRoleEnum": "suggestions.models.HandlerRole",
+        "ContactMethodEnum": "suggestions.models.ContactMethod",
+        "ProgressKindEnum": "suggestions.models.ProgressKind",
+        "CategoryEnum": "suggestions.models.Category",
+        "PublicationEnum": "suggestions.models.Publication",
+        "VerdictEnum": "suggestions.models.Verdict",
+        "EventKindEnum": "suggestions.models.EventKind",
+        "DelegateKindEnum": "delegates.models.DelegateKind",
+        "DepartmentKindEnum": "departments.models.DepartmentKind",
+    },
 }
 
 # Deadline defaults (DOMAIN.md); a standing committee changes them here.
@@ -203,6 +239,14 @@ TRACKER_DEADLINES = {
     "publication_workdays": 20,
     "reminder_days": 15,
 }
+# Background tasks (Django 6 django.tasks) stored in the database and run by `manage.py db_worker`;
+# DJANGO_TASKS_BACKEND=django.tasks.backends.immediate.ImmediateBackend runs them in-process instead.
+TASKS = {"default": {"BACKEND": env("DJANGO_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# Reminders and e-mails (notifications app): the address links in e-mails point to, and how long a
+# one-click rating link stays valid.
+TRACKER_SITE_URL = env("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+RATING_LINK_MAX_AGE_DAYS = int(env("DJANGO_RATING_LINK_DAYS", "30"))
+
 DEMO_PASSWORD = env("DJANGO_DEMO_PASSWORD", "taicang-2023")
 
 LOGGING = {

@@ -186,7 +186,7 @@ _CN_DIGITS = {
 }
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _CN_CHARS = frozenset("零〇一二两三四五六七八九十百千")
-_CN = "[零〇一二两三四五六七八九十百千]+"
+_CN = "[零〇一二两三四五六七八九十百千]{1,6}"
 
 
 def chinese_numeral(text: str) -> int | None:
@@ -238,7 +238,10 @@ _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _DOTS = "·・•‧∙"
 _DIGIT = "0-9０-９"
 _NAME_RE = re.compile(rf"[{_CJK}]{{2,4}}|[{_CJK}]{{1,8}}(?:[{_DOTS}][{_CJK}]{{1,8}}){{1,2}}")
-_NAME_P = rf"(?:[{_CJK}]{{1,8}}(?:[{_DOTS}][{_CJK}]{{1,8}}){{1,2}}|[{_CJK}]{{2,4}})"
+# a name never contains "代表" nor ends in "列席" before "代表": keeps the attribution pattern unambiguous
+# (and therefore free of catastrophic backtracking on long "A代表、B代表、……" runs)
+_NAME_CHAR = rf"(?:(?!代表|列席代表)[{_CJK}])"
+_NAME_P = rf"(?:{_NAME_CHAR}{{1,8}}(?:[{_DOTS}]{_NAME_CHAR}{{1,8}}){{1,2}}|{_NAME_CHAR}{{2,4}})"
 _GROUP_P = rf"{_NAME_P}(?:[、､]{_NAME_P})*(?:列席)?代表"
 _VERBS = "认为|表示|建议|指出|提出|强调|希望|谈到"
 # names attributed at the start of a sentence of a remark, e.g. "施敬代表、傅玖列席代表认为"
@@ -266,7 +269,7 @@ _DATE_P = rf"([{_DIGIT}]{{4}})年([{_DIGIT}]{{1,2}})月([{_DIGIT}]{{1,2}})日"
 _DATE_RE = re.compile(_DATE_P)
 _RANGE_P = (
     rf"(?P<y>[{_DIGIT}]{{4}})年(?P<m>[{_DIGIT}]{{1,2}})月(?P<d>[{_DIGIT}]{{1,2}})日"
-    rf"(?:[至到~～—－-]+(?:(?P<ey>[{_DIGIT}]{{4}})年)?(?:(?P<em>[{_DIGIT}]{{1,2}})月)?(?P<ed>[{_DIGIT}]{{1,2}})日)?"
+    rf"(?:[至到~～—－-]{{1,3}}(?:(?P<ey>[{_DIGIT}]{{4}})年)?(?:(?P<em>[{_DIGIT}]{{1,2}})月)?(?P<ed>[{_DIGIT}]{{1,2}})日)?"
 )
 _SESSION_P = rf"(?P<session>[市县区省州旗]?(?P<term>{_CN})届人大(?P<meeting>{_CN})次会议)"
 # "2023年1月3日至5日，出席市十七届人大二次会议……" or "市十七届人大二次会议于2023年1月3日至5日召开"

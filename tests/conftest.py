@@ -103,3 +103,44 @@ def replied(in_progress, lead_handler) -> Suggestion:
     factories.reply(in_progress, lead_handler, category="B")
     in_progress.refresh_from_db()
     return in_progress
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hasher():
+    """Tests create many users: the production hasher costs ~1 s per user, MD5 costs nothing."""
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker):
+    """Build data once per test module: `with module_db(): ...` inside a module-scoped fixture.
+
+    The data lives in an outer transaction rolled back when the module ends; each test still asks
+    for `db` and runs in a savepoint on top of it, so what a test writes is undone after it.
+    """
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+    try:
+        yield django_db_blocker.unblock
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings, tmp_path):
+    """Pages render `{% static %}`: use the plain storage so tests need no `collectstatic` manifest
+    (and an empty STATIC_ROOT, so WhiteNoise does not warn about a missing directory)."""
+    settings.STATIC_ROOT = tmp_path / "staticfiles"
+    settings.STATIC_ROOT.mkdir()
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }

@@ -561,22 +561,25 @@ _WORD_CHARS = [
     if c not in _EXCLUDED
 ]
 
-names = st.builds(
-    lambda s, g: s + g, st.sampled_from(_SURNAMES), st.text(alphabet=_GIVEN, min_size=1, max_size=2)
+_rng = random.Random(17)
+NAME_POOL = sorted(
+    {_rng.choice(_SURNAMES) + "".join(_rng.choice(_GIVEN) for _ in range(_rng.randint(1, 2))) for _ in range(400)}
 )
-words = st.text(alphabet=_WORD_CHARS, min_size=1, max_size=12)
+names = st.sampled_from(NAME_POOL)
+words = st.text(alphabet=_WORD_CHARS, min_size=1, max_size=8)
 titles = st.text(alphabet=_WORD_CHARS, min_size=2, max_size=8)
 sentences = st.builds(
     lambda parts, number: "，".join(parts[:1] + ([f"{number}个"] if number else []) + parts[1:]) + "。",
-    st.lists(words, min_size=1, max_size=4),
+    st.lists(words, min_size=1, max_size=3),
     st.one_of(st.none(), st.integers(min_value=1, max_value=2023)),
 )
-texts = st.lists(sentences, min_size=1, max_size=3).map("".join)
+texts = st.lists(sentences, min_size=1, max_size=2).map("".join)
+# the last of two or more proposers may be a 列席代表
 proposer_lists = st.builds(
-    lambda delegates, attendees: [(n, False) for n in delegates] + [(n, True) for n in attendees],
+    lambda people, attendee: [(n, attendee and i == len(people) - 1 > 0) for i, n in enumerate(people)],
     st.lists(names, min_size=1, max_size=5, unique=True),
-    st.lists(names, max_size=1),
-).filter(lambda people: len({n for n, _ in people}) == len(people))
+    st.booleans(),
+)
 items = st.tuples(titles, proposer_lists, texts)
 
 
@@ -646,11 +649,11 @@ def render(spec: GeneratedDoc) -> tuple[str, dict[tuple[int, int], int]]:
 
 remark_sections = st.lists(
     st.lists(st.tuples(st.lists(names, min_size=1, max_size=3, unique=True), texts), min_size=1, max_size=3),
-    max_size=3,
+    max_size=2,
 )
 generated_docs = st.builds(
     GeneratedDoc,
-    themes=st.lists(st.lists(items, min_size=1, max_size=5), min_size=1, max_size=6),
+    themes=st.lists(st.lists(items, min_size=1, max_size=4), min_size=1, max_size=6),
     sections=remark_sections,
     wrap=st.one_of(st.none(), st.integers(min_value=8, max_value=60)),
     blank_lines=st.booleans(),
@@ -659,7 +662,7 @@ generated_docs = st.builds(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(generated_docs)
 def test_generated_documents_round_trip(spec: GeneratedDoc) -> None:
     text, lines = render(spec)

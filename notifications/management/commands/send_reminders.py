@@ -1,0 +1,44 @@
+"""send_reminders: store today's reminders and queue their e-mails; safe to run again (cron)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.management.base import BaseCommand, CommandError
+
+from notifications import reminders
+from notifications.models import Kind
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"--date must be YYYY-MM-DD, not {value!r}") from None
+
+
+class Command(BaseCommand):
+    help = (
+        "Create today's reminders (due in 15 days, overdue, rating pending, publication pending) as in-app "
+        "notifications and queue their e-mails for the task worker (manage.py db_worker). Idempotent: a "
+        "reminder already stored for the same deadline is never sent again."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--date", type=_date, help="act as if today were this date (YYYY-MM-DD)")
+        parser.add_argument(
+            "--kind", action="append", choices=Kind.values, help="only these kinds (repeatable)"
+        )
+        parser.add_argument("--dry-run", action="store_true", help="count what would be sent; store nothing")
+
+    def handle(self, *args, **options) -> None:
+        result = reminders.run(today=options["date"], kinds=options["kind"], dry_run=options["dry_run"])
+        for kind, count in sorted(result.by_kind.items()):
+            self.stdout.write(f"  {Kind(kind).label}（{kind}）: {count}")
+        if options["dry_run"]:
+            self.stdout.write(f"dry run: {result.found} reminders due, nothing stored")
+        else:
+            self.stdout.write(
+                f"{result.created} new reminders ({result.found - result.created} already sent), "
+                f"{result.queued} e-mails queued"
+            )

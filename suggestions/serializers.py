@@ -1,0 +1,789 @@
+"""REST serializers: output serializers present a resource to one viewer; input serializers validate a step.
+
+Output rule: a field the viewer may not see is present with the value ``null`` (never left out, never
+filled). Who sees what comes from ``suggestions/permissions.py``; serializers only apply it.
+Input rule: one input serializer per workflow step; it checks types and shapes, rejects unknown fields,
+and leaves every business rule to ``suggestions/workflow.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from delegates.models import Delegate
+from departments.models import Department
+from suggestions import permissions
+from suggestions.models import (
+    Assignment,
+    Category,
+    CoHandlerOpinion,
+    CongressSession,
+    ContactMethod,
+    ContactRecord,
+    Event,
+    ExtensionRequest,
+    HandlerRole,
+    ProgressUpdate,
+    Proposer,
+    Publication,
+    Rating,
+    Reply,
+    Suggestion,
+    Theme,
+    Verdict,
+)
+
+# ---------------------------------------------------------------------------
+# Who sees the details of which suggestion (computed once per request)
+# ---------------------------------------------------------------------------
+
+
+def detail_suggestion_ids(user) -> frozenset[int] | None:
+    """The ids of the suggestions whose handling record the user may read; None means all of them."""
+    q = permissions.detail_filter(user)
+    if q is None:
+        return None
+    # Every suggestion has proposers, so its proposer rows carry every suggestion id the rule admits.
+    return frozenset(Proposer.objects.filter(q).values_list("suggestion_id", flat=True).distinct())
+
+
+class ViewerMixin:
+    """Serializer helpers reading the viewer from the context (``request``, cached ``detail_ids``)."""
+
+    context: dict
+
+    @property
+    def viewer(self):
+        request = self.context.get("request")
+        return getattr(request, "user", None)
+
+    def sees_details_of(self, suggestion_id: int) -> bool:
+        if "detail_ids" not in self.context:
+            self.context["detail_ids"] = detail_suggestion_ids(self.viewer)
+        ids = self.context["detail_ids"]
+        return ids is None or suggestion_id in ids
+
+
+class RedactingSerializer(ViewerMixin, serializers.ModelSerializer):
+    """A ModelSerializer that renders the fields ``hidden_fields(instance)`` names as null, unevaluated."""
+
+    def hidden_fields(self, instance) -> set[str]:
+        return set()
+
+    def to_representation(self, instance) -> dict[str, Any]:
+        hidden = self.hidden_fields(instance)
+        data: dict[str, Any] = {}
+        for field in self._readable_fields:
+            if field.field_name in hidden:
+                data[field.field_name] = None
+                continue
+            attribute = field.get_attribute(instance)
+            data[field.field_name] = None if attribute is None else field.to_representation(attribute)
+        return data
+
+
+# ---------------------------------------------------------------------------
+# Reference data
+# ---------------------------------------------------------------------------
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CongressSession
+        fields = ["id", "name", "term", "meeting", "start_date", "end_date"]
+
+
+class ThemeSerializer(serializers.ModelSerializer):
+    chinese_ordinal = serializers.CharField(read_only=True, help_text=_("一、二… as the document writes it"))
+
+    class Meta:
+        model = Theme
+        fields = ["id", "session", "ordinal", "chinese_ordinal", "title"]
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Department
+        fields = ["id", "name", "short_name", "kind", "confirmed", "active"]
+
+
+class DepartmentRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Department
+        fields = ["id", "name", "short_name"]
+
+
+CONTACT_FIELDS = ("phone", "email", "address", "organization")
+
+
+class DelegateSerializer(RedactingSerializer):
+    """代表. Contact data (phone, email, address, organization) is null unless the viewer is committee staff
+    or the delegate themself."""
+
+    phone = serializers.CharField(read_only=True, allow_null=True, help_text=_("staff and the delegate only"))
+    email = serializers.CharField(read_only=True, allow_null=True, help_text=_("staff and the delegate only"))
+    address = serializers.CharField(
+        read_only=True, allow_null=True, help_text=_("staff and the delegate only")
+    )
+    organization = serializers.CharField(
+        read_only=True, allow_null=True, help_text=_("staff and the delegate only")
+    )
+
+    class Meta:
+        model = Delegate
+        fields = ["id", "name", "kind", *CONTACT_FIELDS]
+
+    def hidden_fields(self, instance: Delegate) -> set[str]:
+        return set() if permissions.can_see_contact_data(self.viewer, instance) else set(CONTACT_FIELDS)
+
+
+class DelegateRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Delegate
+        fields = ["id", "name", "kind"]
+
+
+class ProposerSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(source="delegate.id", read_only=True)
+    name = serializers.CharField(source="delegate.name", read_only=True)
+    kind = serializers.CharField(source="delegate.kind", read_only=True)
+    is_lead = serializers.BooleanField(read_only=True, help_text=_("领衔代表 (position 1)"))
+
+    class Meta:
+        model = Proposer
+        fields = ["id", "name", "kind", "position", "is_lead"]
+
+
+class HandlerSerializer(serializers.ModelSerializer):
+    """A department handling the suggestion in its current round, and how (主办 / 协办)."""
+
+    department = DepartmentRefSerializer(read_only=True)
+
+    class Meta:
+        model = Assignment
+        fields = ["department", "role"]
+
+
+# ---------------------------------------------------------------------------
+# Handling records
+# ---------------------------------------------------------------------------
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    department = DepartmentRefSerializer(read_only=True)
+
+    class Meta:
+        model = Assignment
+        fields = [
+            "id",
+            "suggestion",
+            "department",
+            "role",
+            "round",
+            "status",
+            "assigned_on",
+            "acknowledge_due",
+            "acknowledged_on",
+            "due_date",
+            "reassignment_reason",
+            "reassignment_decision",
+            "reassignment_note",
+            "created_at",
+        ]
+
+
+class ContactRecordSerializer(serializers.ModelSerializer):
+    department = DepartmentRefSerializer(read_only=True)
+    delegates = DelegateRefSerializer(many=True, read_only=True)
+    face_to_face = serializers.BooleanField(read_only=True, help_text=_("面商、走访或座谈"))
+
+    class Meta:
+        model = ContactRecord
+        fields = [
+            "id",
+            "suggestion",
+            "department",
+            "round",
+            "method",
+            "face_to_face",
+            "contacted_on",
+            "delegates",
+            "notes",
+            "created_at",
+        ]
+
+
+class ProgressUpdateSerializer(serializers.ModelSerializer):
+    department = DepartmentRefSerializer(read_only=True)
+
+    class Meta:
+        model = ProgressUpdate
+        fields = [
+            "id",
+            "suggestion",
+            "department",
+            "round",
+            "kind",
+            "text",
+            "fulfilled",
+            "reported_on",
+            "created_at",
+        ]
+
+
+class CoHandlerOpinionSerializer(serializers.ModelSerializer):
+    department = DepartmentRefSerializer(source="assignment.department", read_only=True)
+    round = serializers.IntegerField(source="assignment.round", read_only=True)
+
+    class Meta:
+        model = CoHandlerOpinion
+        fields = ["id", "suggestion", "department", "round", "text", "submitted_on", "created_at"]
+
+
+class ExtensionRequestSerializer(serializers.ModelSerializer):
+    department = DepartmentRefSerializer(source="assignment.department", read_only=True)
+
+    class Meta:
+        model = ExtensionRequest
+        fields = [
+            "id",
+            "suggestion",
+            "department",
+            "round",
+            "reason",
+            "current_due",
+            "requested_due",
+            "status",
+            "decision_note",
+            "decided_at",
+            "created_at",
+        ]
+
+
+REPLY_FULL_TEXT_FIELDS = ("text", "pdf", "signer", "contact_person", "contact_phone")
+
+
+class ReplySerializer(RedactingSerializer):
+    """答复. Viewers outside the handling record see published replies only; for a reply published by
+    title only (仅公开标题) the text, the letter and the signer and contact fields are null."""
+
+    department = DepartmentRefSerializer(read_only=True)
+    on_time = serializers.BooleanField(read_only=True, help_text=_("答复日期不晚于当时的答复期限"))
+    text = serializers.CharField(read_only=True, allow_null=True)
+    pdf = serializers.FileField(read_only=True, allow_null=True, use_url=True)
+    signer = serializers.CharField(read_only=True, allow_null=True)
+    contact_person = serializers.CharField(read_only=True, allow_null=True)
+    contact_phone = serializers.CharField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Reply
+        fields = [
+            "id",
+            "suggestion",
+            "department",
+            "round",
+            "category",
+            "doc_number",
+            *REPLY_FULL_TEXT_FIELDS,
+            "replied_on",
+            "due_date",
+            "on_time",
+            "publication",
+            "published_at",
+        ]
+
+    def hidden_fields(self, instance: Reply) -> set[str]:
+        hidden = set() if instance.pdf else {"pdf"}
+        if self.sees_details_of(instance.suggestion_id) or instance.publication == Publication.FULL:
+            return hidden
+        return set(REPLY_FULL_TEXT_FIELDS)
+
+
+class RatingSerializer(serializers.ModelSerializer):
+    delegate = DelegateRefSerializer(read_only=True)
+
+    class Meta:
+        model = Rating
+        fields = [
+            "id",
+            "suggestion",
+            "reply",
+            "round",
+            "delegate",
+            "is_lead",
+            "attitude",
+            "result",
+            "comment",
+            "rated_at",
+        ]
+
+
+EVENT_PRIVATE_FIELDS = ("actor_name", "data", "note")
+
+
+class EventSerializer(RedactingSerializer):
+    """办理记录. Outside the handling record only the public kinds are listed, without actor, data or note."""
+
+    department = DepartmentRefSerializer(read_only=True, allow_null=True)
+    actor_name = serializers.CharField(read_only=True, allow_null=True)
+    data = serializers.JSONField(read_only=True, allow_null=True)
+    note = serializers.CharField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Event
+        fields = [
+            "id",
+            "suggestion",
+            "kind",
+            "at",
+            "round",
+            "from_status",
+            "to_status",
+            "department",
+            *EVENT_PRIVATE_FIELDS,
+        ]
+
+    def hidden_fields(self, instance: Event) -> set[str]:
+        return set() if self.sees_details_of(instance.suggestion_id) else set(EVENT_PRIVATE_FIELDS)
+
+
+# ---------------------------------------------------------------------------
+# Suggestions
+# ---------------------------------------------------------------------------
+
+
+class SuggestionListSerializer(ViewerMixin, serializers.ModelSerializer):
+    """代表建议 as lists show it. Reads only what ``Suggestion.objects.for_list()`` loads."""
+
+    session_name = serializers.CharField(source="session.name", read_only=True)
+    theme_title = serializers.CharField(source="theme.title", read_only=True)
+    place = serializers.CharField(read_only=True, help_text=_("主题内序号, e.g. 二-3"))
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    is_overdue = serializers.BooleanField(
+        read_only=True, help_text=_("逾期: a reply is due and its date has passed")
+    )
+    proposers = serializers.SerializerMethodField()
+    handlers = serializers.SerializerMethodField(help_text=_("承办单位 of the current round"))
+
+    class Meta:
+        model = Suggestion
+        fields = [
+            "id",
+            "number",
+            "place",
+            "title",
+            "session",
+            "session_name",
+            "theme",
+            "theme_title",
+            "status",
+            "status_display",
+            "round",
+            "key_supervision",
+            "disclosure_consent",
+            "due_date",
+            "is_overdue",
+            "proposers",
+            "handlers",
+            "created_at",
+            "updated_at",
+        ]
+
+    @extend_schema_field(ProposerSerializer(many=True))
+    def get_proposers(self, suggestion: Suggestion) -> list[dict]:
+        return ProposerSerializer(suggestion.ordered_proposers(), many=True).data
+
+    @extend_schema_field(HandlerSerializer(many=True))
+    def get_handlers(self, suggestion: Suggestion) -> list[dict]:
+        current = sorted(suggestion.current_assignments(), key=lambda a: (a.role != HandlerRole.LEAD, a.pk))
+        return HandlerSerializer(current, many=True).data
+
+
+class SuggestionExportSerializer(SuggestionListSerializer):
+    """The list row with the full text, for exports."""
+
+    class Meta(SuggestionListSerializer.Meta):
+        fields = [*SuggestionListSerializer.Meta.fields, "text"]
+
+
+DETAIL_FIELDS = (
+    "assignments",
+    "contacts",
+    "progress_updates",
+    "co_opinions",
+    "extension_requests",
+    "ratings",
+)
+
+
+class SuggestionDetailSerializer(SuggestionExportSerializer):
+    """One suggestion for one viewer. Proposers, handlers of its departments, staff and the dashboard read
+    the handling record; for everyone else ``details_visible`` is false, the handling-record lists are
+    null, ``replies`` holds the published replies and ``events`` the public steps without actor or data."""
+
+    details_visible = serializers.SerializerMethodField()
+    available_actions = serializers.SerializerMethodField(
+        help_text=_("workflow steps the viewer may take now (POST /api/v1/suggestions/{id}/<step>/)")
+    )
+    replies = ReplySerializer(many=True, read_only=True)
+    events = EventSerializer(many=True, read_only=True)
+    assignments = AssignmentSerializer(many=True, read_only=True, allow_null=True)
+    contacts = ContactRecordSerializer(many=True, read_only=True, allow_null=True)
+    progress_updates = ProgressUpdateSerializer(many=True, read_only=True, allow_null=True)
+    co_opinions = CoHandlerOpinionSerializer(many=True, read_only=True, allow_null=True)
+    extension_requests = ExtensionRequestSerializer(many=True, read_only=True, allow_null=True)
+    ratings = RatingSerializer(many=True, read_only=True, allow_null=True)
+
+    class Meta(SuggestionExportSerializer.Meta):
+        fields = [
+            *SuggestionExportSerializer.Meta.fields,
+            "details_visible",
+            "available_actions",
+            "replies",
+            "events",
+            *DETAIL_FIELDS,
+        ]
+
+    def get_details_visible(self, suggestion: Suggestion) -> bool:
+        return permissions.can_view_details(self.viewer, suggestion)
+
+    def get_available_actions(self, suggestion: Suggestion) -> list[str]:
+        from suggestions.forms import available_steps
+
+        return [step.name for step in available_steps(self.viewer, suggestion)]
+
+    def to_representation(self, suggestion: Suggestion) -> dict[str, Any]:
+        details = permissions.can_view_details(self.viewer, suggestion)
+        self.context["detail_ids"] = None if details else frozenset()
+        data: dict[str, Any] = {}
+        for field in self._readable_fields:
+            if field.field_name in DETAIL_FIELDS and not details:
+                data[field.field_name] = None
+                continue
+            attribute = field.get_attribute(suggestion)
+            data[field.field_name] = None if attribute is None else field.to_representation(attribute)
+        return data
+
+
+# ---------------------------------------------------------------------------
+# Statistics (the field help feeds the OpenAPI schema)
+# ---------------------------------------------------------------------------
+
+COUNT_HELP = {
+    "assigned": _("交办数: status 已交办, 办理中, 已答复, 不满意待复核 or 办结 (withdrawn ones excluded)"),
+    "replied": _("已答复: at least one formal reply"),
+    "replied_on_time": _(
+        "按期答复: the first-round reply dated on or before its due date (extensions included)"
+    ),
+    "closed": _("办结"),
+    "face_to_face": _("见面: at least one 面商 / 走访 / 座谈 contact"),
+    "rated": _("已评价: a lead delegate's rating exists"),
+    "satisfied": _("满意 + 基本满意 on the result of the lead delegate's latest rating"),
+    "unsatisfied": _("不满意 on the result of the lead delegate's latest rating"),
+    "first_round_rated": _("a first-round lead rating exists"),
+    "first_round_satisfied": _("满意 + 基本满意 on the first-round lead rating's result"),
+    "category_a": _("A类 (latest reply): solved or mostly solved"),
+    "category_b": _("B类 (latest reply): being solved or planned"),
+    "category_c": _("C类 (latest reply): to be solved later"),
+    "category_d": _("D类 (latest reply): kept for reference"),
+    "key_supervision": _("重点督办"),
+    "extensions_granted": _("approved extension requests"),
+    "reassignments": _("approved reassignment requests"),
+    "overdue_now": _("逾期: 已交办 / 办理中 with the due date before today"),
+}
+TOTAL_HELP = {
+    "total": _("all suggestions counted, whatever their status"),
+    "registered": _("已登记, not yet assigned"),
+    "not_accepted": _("不予受理"),
+    "withdrawn": _("已撤回 (not in assigned)"),
+}
+RATE_HELP = {
+    "reply_rate": _("答复率 = replied / assigned"),
+    "on_time_rate": _("按期答复率 = replied_on_time / assigned"),
+    "close_rate": _("办结率 = closed / assigned"),
+    "meeting_rate": _("见面率 = face_to_face / assigned"),
+    "satisfaction_rate": _("满意率 = satisfied / rated"),
+    "first_satisfaction_rate": _("初次满意率 = first_round_satisfied / first_round_rated"),
+    "solved_rate": _("解决率 (A) = category_a / replied"),
+    "solved_or_planned_rate": _("A + B share = (category_a + category_b) / replied"),
+}
+
+
+def _stats_serializer(name: str, bases: tuple, doc: str, fields: dict) -> type[serializers.Serializer]:
+    """A serializer class whose fields are generated from a table of definitions."""
+    return serializers.SerializerMetaclass(name, bases, {"__module__": __name__, "__doc__": doc, **fields})
+
+
+def _stats_fields(help_texts: dict, field_class: type[serializers.Field], **kwargs) -> dict:
+    return {name: field_class(read_only=True, help_text=text, **kwargs) for name, text in help_texts.items()}
+
+
+StatsRowSerializer = _stats_serializer(
+    "StatsRowSerializer",
+    (serializers.Serializer,),
+    "One row of statistics: counts, and rates as fractions rounded to 4 places (null when the denominator is 0).",
+    {
+        **_stats_fields(COUNT_HELP, serializers.IntegerField),
+        **_stats_fields(RATE_HELP, serializers.FloatField, allow_null=True),
+    },
+)
+StatsOverviewSerializer = _stats_serializer(
+    "StatsOverviewSerializer",
+    (StatsRowSerializer,),
+    "总体情况: the statistics over every suggestion the filters select, with the totals by status.",
+    _stats_fields(TOTAL_HELP, serializers.IntegerField),
+)
+
+
+class StatsThemeSerializer(StatsOverviewSerializer):
+    """按主题: one row per theme."""
+
+    theme_id = serializers.IntegerField(read_only=True)
+    theme_ordinal = serializers.IntegerField(read_only=True)
+    theme_title = serializers.CharField(read_only=True)
+    session_id = serializers.IntegerField(read_only=True)
+
+
+class StatsDepartmentSerializer(StatsRowSerializer):
+    """按承办单位: the suggestions a department leads in their current round; ``co_handled`` apart."""
+
+    department_id = serializers.IntegerField(read_only=True)
+    department_name = serializers.CharField(read_only=True)
+    department_short_name = serializers.CharField(read_only=True)
+    co_handled = serializers.IntegerField(
+        read_only=True, help_text=_("协办: suggestions it co-handles in their current round")
+    )
+
+
+class StatsRoundSerializer(StatsRowSerializer):
+    """按办理轮次: each round of each suggestion, with that round's records."""
+
+    round = serializers.IntegerField(read_only=True)
+
+
+class StatsMonthSerializer(StatsRowSerializer):
+    """按答复月份: suggestions grouped by the month of their first reply."""
+
+    month = serializers.DateField(read_only=True, help_text=_("the first day of the month"))
+
+
+# ---------------------------------------------------------------------------
+# Input: one serializer per workflow step
+# ---------------------------------------------------------------------------
+
+IGNORED_INPUT_KEYS = {"csrfmiddlewaretoken"}
+
+
+class StepInput(serializers.Serializer):
+    """A workflow step's input. Unknown fields are an error; the suggestion comes in the context."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            unknown = sorted(set(data) - set(self.fields) - IGNORED_INPUT_KEYS)
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: [_("未知字段。")] for name in unknown}, code="unknown_field"
+                )
+        return super().to_internal_value(data)
+
+    @property
+    def suggestion(self) -> Suggestion:
+        return self.context["suggestion"]
+
+
+def _text(max_length: int, *, required: bool = True, **kwargs) -> serializers.CharField:
+    return serializers.CharField(
+        max_length=max_length, required=required, allow_blank=not required, trim_whitespace=True, **kwargs
+    )
+
+
+def _departments(**kwargs) -> serializers.PrimaryKeyRelatedField:
+    return serializers.PrimaryKeyRelatedField(queryset=Department.objects.all(), **kwargs)
+
+
+class RegisterInput(StepInput):
+    """登记."""
+
+    session = serializers.PrimaryKeyRelatedField(queryset=CongressSession.objects.all())
+    theme = serializers.PrimaryKeyRelatedField(queryset=Theme.objects.all())
+    number = serializers.IntegerField(min_value=1, max_value=100000)
+    position = serializers.IntegerField(min_value=1, max_value=10000)
+    title = _text(200)
+    text = _text(20000)
+    proposers = serializers.PrimaryKeyRelatedField(
+        queryset=Delegate.objects.all(), many=True, allow_empty=False, help_text=_("the lead (领衔) first")
+    )
+    disclosure_consent = serializers.BooleanField(required=False)
+
+
+class AssignInput(StepInput):
+    """交办."""
+
+    lead = _departments(help_text=_("主办单位"))
+    co_handlers = _departments(many=True, required=False, help_text=_("协办单位"))
+    due = serializers.DateField(required=False, help_text=_("答复期限; default 3 months after today"))
+    key_supervision = serializers.BooleanField(required=False)
+
+
+class ReasonInput(StepInput):
+    reason = _text(2000)
+
+
+class NoteInput(StepInput):
+    note = _text(2000)
+
+
+class OptionalNoteInput(StepInput):
+    note = _text(2000, required=False)
+
+
+class WithdrawInput(StepInput):
+    """撤回: the lead delegate may leave the reason empty; staff must give one."""
+
+    reason = _text(2000, required=False)
+
+
+class SupervisionInput(OptionalNoteInput):
+    """重点督办."""
+
+    on = serializers.BooleanField(help_text=_("true to mark, false to unmark"))
+
+
+class DepartmentInput(StepInput):
+    """签收 (and others): ``department`` names which of the user's departments acts, when they have several
+    (staff: on whose behalf)."""
+
+    department = _departments(required=False)
+
+
+class RequestReassignmentInput(DepartmentInput):
+    """申请调整."""
+
+    reason = _text(2000)
+
+
+class _AssignmentChoice(serializers.PrimaryKeyRelatedField):
+    """An assignment of this suggestion."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(queryset=Assignment.objects.all(), **kwargs)
+
+    def get_queryset(self):
+        return Assignment.objects.filter(suggestion=self.parent.suggestion)
+
+
+class ApproveReassignmentInput(StepInput):
+    """同意调整."""
+
+    new_department = _departments()
+    assignment = _AssignmentChoice(required=False, help_text=_("the request, when there are several"))
+    note = _text(2000, required=False)
+
+
+class RejectReassignmentInput(NoteInput):
+    """不同意调整."""
+
+    assignment = _AssignmentChoice(required=False, help_text=_("the request, when there are several"))
+
+
+def _delegates(**kwargs) -> serializers.PrimaryKeyRelatedField:
+    return serializers.PrimaryKeyRelatedField(queryset=Delegate.objects.all(), **kwargs)
+
+
+class ContactInput(DepartmentInput):
+    """沟通联系."""
+
+    method = serializers.ChoiceField(choices=ContactMethod.choices)
+    contacted_on = serializers.DateField(required=False, help_text=_("default today"))
+    delegates = _delegates(many=True, required=False, help_text=_("default the lead delegate"))
+    notes = _text(5000, required=False)
+
+
+class ProgressInput(DepartmentInput):
+    """办理进度."""
+
+    text = _text(5000)
+    reported_on = serializers.DateField(required=False, help_text=_("default today"))
+
+
+class CoOpinionInput(DepartmentInput):
+    """协办意见."""
+
+    text = _text(5000)
+
+
+class RequestExtensionInput(StepInput):
+    """申请延期."""
+
+    requested_due = serializers.DateField()
+    reason = _text(2000)
+
+
+class ApproveExtensionInput(OptionalNoteInput):
+    """同意延期."""
+
+    due = serializers.DateField(required=False, help_text=_("default the requested date"))
+
+
+class ReplyInput(StepInput):
+    """答复 (JSON, or multipart with the signed letter as ``pdf``)."""
+
+    category = serializers.ChoiceField(choices=Category.choices)
+    doc_number = _text(64)
+    signer = _text(32)
+    contact_person = _text(32)
+    contact_phone = _text(32)
+    text = _text(50000)
+    pdf = serializers.FileField(required=False, allow_empty_file=False)
+    replied_on = serializers.DateField(required=False, help_text=_("default today"))
+
+
+class RateInput(StepInput):
+    """评价. ``delegate`` only when staff enter a rating on a delegate's behalf (代录)."""
+
+    attitude = serializers.ChoiceField(choices=Verdict.choices)
+    result = serializers.ChoiceField(choices=Verdict.choices)
+    comment = _text(5000, required=False, help_text=_("required with 不满意"))
+    delegate = _delegates(required=False)
+
+
+class RehandleInput(NoteInput):
+    """重新办理."""
+
+    lead = _departments(required=False, help_text=_("a new lead department; default unchanged"))
+    due = serializers.DateField(required=False, help_text=_("default one month from today"))
+
+
+class _ReplyChoice(serializers.PrimaryKeyRelatedField):
+    """A reply of this suggestion."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(queryset=Reply.objects.all(), **kwargs)
+
+    def get_queryset(self):
+        return Reply.objects.filter(suggestion=self.parent.suggestion)
+
+
+class PublishInput(StepInput):
+    """公开答复."""
+
+    mode = serializers.ChoiceField(choices=[Publication.FULL, Publication.TITLE_ONLY])
+    reply = _ReplyChoice(required=False, help_text=_("default the latest reply"))
+
+
+class UnpublishInput(NoteInput):
+    """撤销公开."""
+
+    reply = _ReplyChoice(required=False, help_text=_("default the latest reply"))
+
+
+class FollowUpInput(StepInput):
+    """跟踪落实."""
+
+    text = _text(5000)
+    fulfilled = serializers.BooleanField(required=False)

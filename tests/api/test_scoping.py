@@ -1,0 +1,177 @@
+"""Each role reads exactly what DOMAIN.md allows, through lists and details alike.
+
+Cast: `handled` (a replied suggestion of the lead and co departments, with a record of every kind, its
+reply unpublished) and `unassigned` (registered, no department).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from suggestions import workflow
+from suggestions.models import PUBLIC_EVENT_KINDS
+
+ROLES = [
+    "public",
+    "other_delegate_user",
+    "lead_delegate_user",
+    "co_proposer_user",
+    "lead_handler",
+    "co_handler",
+    "other_handler",
+    "staff",
+    "dashboard",
+]
+# who reads the handling record of `handled` (proposers, its departments, staff, dashboard)
+FOLLOWS = {"lead_delegate_user", "co_proposer_user", "lead_handler", "co_handler", "staff", "dashboard"}
+HANDLERS_ONLY = {"lead_handler", "co_handler", "other_handler"}
+
+
+@pytest.fixture
+def as_role(request, api, handled, unassigned):
+    def make(role: str):
+        user = None if role == "public" else request.getfixturevalue(role)
+        return api(user)
+
+    return make
+
+
+def _ids(response):
+    assert response.status_code == 200, response.content
+    return {row["id"] for row in response.json()["results"]}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_suggestion_list_is_scoped(role, as_role, handled, unassigned):
+    ids = _ids(as_role(role).get("/api/v1/suggestions/"))
+    if role == "other_handler":
+        assert ids == set()
+    elif role in HANDLERS_ONLY:
+        assert ids == {handled.pk}  # a handler sees only the suggestions assigned to their department
+    else:
+        assert ids == {handled.pk, unassigned.pk}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_suggestion_detail_shows_the_handling_record_to_those_who_follow_it(role, as_role, handled):
+    response = as_role(role).get(f"/api/v1/suggestions/{handled.pk}/")
+    if role == "other_handler":
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "not_found"
+        return
+    assert response.status_code == 200
+    data = response.json()
+    follows = role in FOLLOWS
+    assert data["details_visible"] is follows
+    for key in ("assignments", "contacts", "progress_updates", "co_opinions", "extension_requests", "ratings"):
+        assert (data[key] is not None) is follows, key
+    if follows:
+        assert len(data["contacts"]) == 1 and data["contacts"][0]["notes"] == "面商记录"
+        assert len(data["replies"]) == 1 and data["replies"][0]["text"]
+        assert {e["kind"] for e in data["events"]} > {"contact", "progress", "co_opinion", "rate"}
+    else:
+        assert data["replies"] == []  # the reply is not published
+        assert data["events"] and {e["kind"] for e in data["events"]} <= set(PUBLIC_EVENT_KINDS)
+        assert all(e["actor_name"] is None and e["data"] is None and e["note"] is None for e in data["events"])
+    assert data["handlers"][0]["role"] == "lead"  # which departments handle it is public
+
+
+RECORD_LISTS = ["assignments", "contacts", "progress-updates", "co-opinions", "extension-requests", "ratings"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("resource", RECORD_LISTS)
+def test_handling_record_lists_are_scoped(role, resource, as_role, handled):
+    ids = {row["suggestion"] for row in as_role(role).get(f"/api/v1/{resource}/").json()["results"]}
+    assert ids == ({handled.pk} if role in FOLLOWS else set())
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_replies_unpublished_then_title_only(role, as_role, handled, staff):
+    rows = as_role(role).get("/api/v1/replies/").json()["results"]
+    assert len(rows) == (1 if role in FOLLOWS else 0)
+    workflow.publish(suggestion=handled, mode="title_only", by=staff)
+    rows = as_role(role).get("/api/v1/replies/").json()["results"]
+    if role == "other_handler":
+        assert rows == []  # not one of their department's suggestions
+        return
+    (reply,) = rows
+    assert reply["category"] == "B" and reply["doc_number"]
+    if role in FOLLOWS:
+        assert reply["text"] and reply["contact_phone"]
+    else:
+        assert reply["text"] is None and reply["contact_phone"] is None and reply["signer"] is None
+
+
+def test_a_fully_published_reply_shows_its_text_to_the_public(api, handled, staff):
+    workflow.publish(suggestion=handled, mode="full", by=staff)
+    (reply,) = api().get("/api/v1/replies/").json()["results"]
+    assert reply["text"] == "经研究，答复如下：……"
+    detail = api().get(f"/api/v1/suggestions/{handled.pk}/").json()
+    assert detail["replies"][0]["text"] == "经研究，答复如下：……"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_events_list_is_scoped_and_redacted(role, as_role, handled):
+    rows = as_role(role).get("/api/v1/events/", {"page_size": 100}).json()["results"]
+    if role == "other_handler":
+        assert rows == []
+        return
+    own = [row for row in rows if row["suggestion"] == handled.pk]
+    if role in FOLLOWS:
+        assert "contact" in {row["kind"] for row in own} and all(row["actor_name"] for row in own)
+    else:
+        assert {row["kind"] for row in own} <= set(PUBLIC_EVENT_KINDS)
+    others = [row for row in rows if row["suggestion"] != handled.pk]
+    if role in HANDLERS_ONLY:
+        assert others == []  # a handler sees only their departments' suggestions
+    elif role not in ("staff", "dashboard"):  # the public steps of others' suggestions, redacted
+        assert others and all(row["actor_name"] is None and row["data"] is None for row in others)
+
+
+CONTACT = ("phone", "email", "address", "organization")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_delegates_contact_data_only_for_staff_and_the_delegate(role, as_role, handled, lead_delegate_user):
+    lead = handled.lead_delegate
+    lead.email = "lead@example.cn"
+    lead.save()
+    data = as_role(role).get(f"/api/v1/delegates/{lead.pk}/").json()
+    if role in ("staff", "lead_delegate_user"):
+        assert data["phone"] and data["email"] == "lead@example.cn"
+    else:
+        assert all(data[key] is None for key in CONTACT)
+    rows = as_role(role).get("/api/v1/delegates/", {"page_size": 100}).json()["results"]
+    seen = {row["name"] for row in rows if row["phone"] is not None}
+    if role == "staff":
+        assert len(seen) == len(rows)
+    elif role in ("lead_delegate_user", "co_proposer_user", "other_delegate_user"):
+        assert len(seen) == 1  # their own
+    else:
+        assert seen == set()
+
+
+def test_contact_data_never_appears_in_suggestion_data(api, handled):
+    phone = handled.lead_delegate.phone
+    assert phone
+    for path in (f"/api/v1/suggestions/{handled.pk}/", "/api/v1/suggestions/", "/api/v1/contacts/"):
+        assert phone not in api().get(path).content.decode()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_reference_data_is_public(role, as_role, handled):
+    for resource in ("sessions", "themes", "departments"):
+        response = as_role(role).get(f"/api/v1/{resource}/")
+        assert response.status_code == 200 and response.json()["count"] >= 1
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_statistics_count_what_the_user_may_see(role, as_role, handled, unassigned):
+    data = as_role(role).get("/api/v1/stats/overview/").json()
+    if role == "other_handler":
+        assert data["total"] == 0
+    elif role in HANDLERS_ONLY:
+        assert data["total"] == 1 and data["assigned"] == 1
+    else:
+        assert data["total"] == 2 and data["assigned"] == 1 and data["replied"] == 1

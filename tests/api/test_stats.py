@@ -1,0 +1,288 @@
+"""The statistics on a hand-built data set whose every number is worked out in the comments."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from suggestions import stats, workflow
+from suggestions.models import Status, Suggestion
+from tests import factories
+
+D = dt.date
+ASSIGNED_ON = D(2023, 2, 1)
+DUE = D(2023, 4, 28)
+
+
+def _assign(s, staff, lead, co=(), **kwargs):
+    return workflow.assign(
+        suggestion=s, lead=lead, co_handlers=list(co), due=DUE, on=ASSIGNED_ON, by=staff, **kwargs
+    )
+
+
+def _reply(s, staff, category, on):
+    return factories.reply(s, staff, category=category, replied_on=on)
+
+
+def _rate(s, staff, result, delegate=None):
+    comment = "没有解决" if result == "unsatisfied" else ""
+    return workflow.rate(
+        suggestion=s, attitude="satisfied", result=result, comment=comment, delegate=delegate, by=staff
+    )
+
+
+@pytest.fixture
+def world(staff, groups):
+    """Eight suggestions in two themes, three departments.
+
+    theme 1: S1 A on time, met, lead satisfied, a co-proposer unsatisfied (not counted), closed
+             S2 B late, phone only, lead unsatisfied -> re-handled -> round 2 C, lead basically satisfied, closed
+             S6 registered; S7 not accepted
+    theme 2: S3 key supervision, extension granted, visited, D on the extended date, not rated
+             S4 assigned, never acknowledged, overdue
+             S5 reassigned from D1 to D3 (due restarts today: not overdue)
+             S8 withdrawn after assignment
+    """
+    d1 = factories.DepartmentFactory(name="太仓市一局")
+    d2 = factories.DepartmentFactory(name="太仓市二局")
+    d3 = factories.DepartmentFactory(name="太仓市三局")
+    h1 = factories.handler_user(d1, username="h1")
+    h2 = factories.handler_user(d2, username="h2")
+    t1 = factories.ThemeFactory(ordinal=1)
+    t2 = factories.ThemeFactory(ordinal=2, title="第二主题")
+    s = {
+        n: factories.SuggestionFactory(theme=t1 if n in (1, 2, 6, 7) else t2, number=n, position=n)
+        for n in range(1, 9)
+    }
+
+    _assign(s[1], staff, d1, [d2])
+    workflow.acknowledge(suggestion=s[1], by=staff)
+    workflow.log_contact(suggestion=s[1], method="meet", contacted_on=D(2023, 3, 1), by=staff)
+    _reply(s[1], staff, "A", D(2023, 4, 10))
+    _rate(s[1], staff, "satisfied")
+    _rate(s[1], staff, "unsatisfied", delegate=s[1].co_proposers[0])
+
+    _assign(s[2], staff, d1)
+    workflow.acknowledge(suggestion=s[2], by=staff)
+    workflow.log_contact(suggestion=s[2], method="phone", contacted_on=D(2023, 3, 1), by=staff)
+    _reply(s[2], staff, "B", D(2023, 6, 1))
+    _rate(s[2], staff, "unsatisfied")
+    workflow.rehandle(suggestion=s[2], note="请重新办理", by=staff)
+    _reply(s[2], staff, "C", None)
+    _rate(s[2], staff, "basically")
+
+    _assign(s[3], staff, d2, [d1], key_supervision=True)
+    workflow.acknowledge(suggestion=s[3], by=h2)
+    workflow.request_extension(suggestion=s[3], requested_due=D(2023, 6, 30), reason="需要协调", by=h2)
+    workflow.approve_extension(suggestion=s[3], by=staff)
+    workflow.log_contact(suggestion=s[3], method="visit", contacted_on=D(2023, 3, 2), by=h2)
+    _reply(s[3], staff, "D", D(2023, 5, 20))
+
+    _assign(s[4], staff, d3)
+
+    _assign(s[5], staff, d1)
+    workflow.request_reassignment(suggestion=s[5], reason="不属于本单位职责", by=h1)
+    workflow.approve_reassignment(suggestion=s[5], new_department=d3, by=staff)
+
+    workflow.not_accept(suggestion=s[7], reason="不属于建议范围", by=staff)
+    _assign(s[8], staff, d1)
+    workflow.withdraw(suggestion=s[8], reason="代表撤回", by=staff)
+    return {"d1": d1, "d2": d2, "d3": d3, "t1": t1, "t2": t2, "s": s}
+
+
+ZERO = dict.fromkeys(stats.COUNT_FIELDS, 0)
+
+
+def _counts(row, *names):
+    return {k: row[k] for k in (*stats.COUNT_FIELDS, *names)}
+
+
+def test_overview_counts_and_rates_by_hand(world):
+    row = stats.overview(Suggestion.objects.all())
+    assert row["total"] == 8 and row["registered"] == 1 and row["not_accepted"] == 1 and row["withdrawn"] == 1
+    assert _counts(row) == {
+        **ZERO,
+        "assigned": 5,  # S1 S2 S3 S4 S5 (S6 registered, S7 not accepted, S8 withdrawn left out)
+        "replied": 3,  # S1 S2 S3
+        "replied_on_time": 2,  # S1, S3 (on its extended date); S2's first reply was late
+        "closed": 2,  # S1 S2
+        "face_to_face": 2,  # S1 met, S3 visited; S2 phone only
+        "rated": 2,  # lead ratings on S1, S2
+        "satisfied": 2,  # S1 satisfied, S2's latest (round 2) basically satisfied
+        "first_round_rated": 2,
+        "first_round_satisfied": 1,  # S2's first round was unsatisfied
+        "category_a": 1,  # S1
+        "category_c": 1,  # S2's latest reply
+        "category_d": 1,  # S3
+        "key_supervision": 1,  # S3
+        "extensions_granted": 1,  # S3
+        "reassignments": 1,  # S5
+        "overdue_now": 1,  # S4
+    }
+    assert row["reply_rate"] == 0.6
+    assert row["on_time_rate"] == 0.4
+    assert row["close_rate"] == 0.4
+    assert row["meeting_rate"] == 0.4
+    assert row["satisfaction_rate"] == 1.0
+    assert row["first_satisfaction_rate"] == 0.5
+    assert row["solved_rate"] == 0.3333
+    assert row["solved_or_planned_rate"] == 0.3333
+
+
+def test_by_theme(world):
+    rows = stats.by_theme(Suggestion.objects.all())
+    assert [r["theme_id"] for r in rows] == [world["t1"].pk, world["t2"].pk]
+    t1, t2 = rows
+    assert (t1["total"], t1["registered"], t1["not_accepted"], t1["withdrawn"]) == (4, 1, 1, 0)
+    assert _counts(t1) == {
+        **ZERO,
+        "assigned": 2,
+        "replied": 2,
+        "replied_on_time": 1,
+        "closed": 2,
+        "face_to_face": 1,
+        "rated": 2,
+        "satisfied": 2,
+        "first_round_rated": 2,
+        "first_round_satisfied": 1,
+        "category_a": 1,
+        "category_c": 1,
+    }
+    assert (t2["total"], t2["withdrawn"]) == (4, 1)
+    assert _counts(t2) == {
+        **ZERO,
+        "assigned": 3,
+        "replied": 1,
+        "replied_on_time": 1,
+        "face_to_face": 1,
+        "category_d": 1,
+        "key_supervision": 1,
+        "extensions_granted": 1,
+        "reassignments": 1,
+        "overdue_now": 1,
+    }
+    assert t2["reply_rate"] == 0.3333 and t2["satisfaction_rate"] is None
+
+
+def test_by_department_counts_current_leads_and_co_handling_apart(world):
+    rows = {r["department_id"]: r for r in stats.by_department(Suggestion.objects.all())}
+    d1, d2, d3 = (rows[world[k].pk] for k in ("d1", "d2", "d3"))
+    assert _counts(d1, "co_handled") == {
+        **ZERO,
+        "assigned": 2,  # S1, S2 (S5 moved to D3, S8 withdrawn)
+        "replied": 2,
+        "replied_on_time": 1,
+        "closed": 2,
+        "face_to_face": 1,
+        "rated": 2,
+        "satisfied": 2,
+        "first_round_rated": 2,
+        "first_round_satisfied": 1,
+        "category_a": 1,
+        "category_c": 1,
+        "co_handled": 1,  # S3
+    }
+    assert _counts(d2, "co_handled") == {
+        **ZERO,
+        "assigned": 1,
+        "replied": 1,
+        "replied_on_time": 1,
+        "face_to_face": 1,
+        "category_d": 1,
+        "key_supervision": 1,
+        "extensions_granted": 1,
+        "co_handled": 1,  # S1
+    }
+    assert _counts(d3, "co_handled") == {
+        **ZERO,
+        "assigned": 2,
+        "reassignments": 1,
+        "overdue_now": 1,
+        "co_handled": 0,
+    }
+    assert d3["reply_rate"] == 0.0 and d3["satisfaction_rate"] is None
+    assert d1["department_name"] == "太仓市一局"
+
+
+def test_by_round_counts_each_round_with_its_own_records(world):
+    r1, r2 = stats.by_round(Suggestion.objects.all())
+    assert r1["round"] == 1 and r2["round"] == 2
+    assert _counts(r1) == {
+        **ZERO,
+        "assigned": 5,
+        "replied": 3,
+        "replied_on_time": 2,
+        "closed": 1,  # S1; S2 was closed in round 2
+        "face_to_face": 2,
+        "rated": 2,
+        "satisfied": 1,
+        "unsatisfied": 1,  # S2's first rating
+        "first_round_rated": 2,
+        "first_round_satisfied": 1,
+        "category_a": 1,
+        "category_b": 1,
+        "category_d": 1,
+        "key_supervision": 1,
+        "extensions_granted": 1,
+        "reassignments": 1,
+        "overdue_now": 1,
+    }
+    assert _counts(r2) == {
+        **ZERO,
+        "assigned": 1,
+        "replied": 1,
+        "replied_on_time": 1,
+        "closed": 1,
+        "rated": 1,
+        "satisfied": 1,
+        "category_c": 1,
+    }
+    assert r1["satisfaction_rate"] == 0.5 and r2["first_satisfaction_rate"] is None
+
+
+def test_by_month_groups_by_first_reply(world):
+    rows = stats.by_month(Suggestion.objects.all())
+    assert [r["month"] for r in rows] == [D(2023, 4, 1), D(2023, 5, 1), D(2023, 6, 1)]
+    april, may, june = rows
+    assert _counts(april) == {
+        **ZERO,
+        "assigned": 1,
+        "replied": 1,
+        "replied_on_time": 1,
+        "closed": 1,
+        "face_to_face": 1,
+        "rated": 1,
+        "satisfied": 1,
+        "first_round_rated": 1,
+        "first_round_satisfied": 1,
+        "category_a": 1,
+    }
+    assert may["category_d"] == 1 and may["extensions_granted"] == 1 and may["key_supervision"] == 1
+    assert june["replied_on_time"] == 0 and june["first_round_satisfied"] == 0 and june["satisfied"] == 1
+
+
+def test_statistics_follow_the_given_queryset(world):
+    row = stats.overview(Suggestion.objects.filter(theme=world["t1"]))
+    assert row["total"] == 4 and row["assigned"] == 2
+
+
+def test_empty_queryset_gives_zero_counts_and_no_rates(db):
+    row = stats.overview(Suggestion.objects.none())
+    assert row["assigned"] == 0 and row["reply_rate"] is None
+    assert stats.by_theme(Suggestion.objects.none()) == []
+
+
+def test_statistics_take_a_fixed_number_of_queries(world, django_assert_max_num_queries):
+    qs = Suggestion.objects.all()
+    with django_assert_max_num_queries(1):
+        stats.overview(qs)
+    with django_assert_max_num_queries(1):
+        stats.by_theme(qs)
+    with django_assert_max_num_queries(2):
+        stats.by_department(qs)
+    with django_assert_max_num_queries(1):
+        stats.by_round(qs)
+    with django_assert_max_num_queries(1):
+        stats.by_month(qs)
+    assert Suggestion.objects.get(number=2).status == Status.CLOSED

@@ -1,0 +1,112 @@
+"""Every list page reads in a fixed number of queries, measured with many rows (a page full of them).
+
+The data is built once for the module: 30 suggestions, each assigned to a lead and a co-handling
+department, most acknowledged, some replied, some rated, one with a reassignment request and one
+with an extension request, so that every list and queue shows a full page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from suggestions import workflow
+from suggestions.models import Publication
+from suggestions.roles import ensure_role_groups
+from tests import factories
+
+ROWS = 30
+
+
+@pytest.fixture(scope="module")
+def many(module_db):
+    with module_db():
+        ensure_role_groups()
+        staff = factories.staff_user(username="qc_staff")
+        lead_dept = factories.DepartmentFactory(name="太仓市水务局", short_name="水务局")
+        co_dept = factories.DepartmentFactory(name="太仓市商务局", short_name="商务局")
+        handler = factories.handler_user(lead_dept, username="qc_handler")
+        co_handler = factories.handler_user(co_dept, username="qc_co")
+        lead = factories.DelegateFactory(name="测试领衔")
+        co = factories.DelegateFactory(name="测试联名")
+        delegate = factories.delegate_user(lead, username="qc_delegate")
+        assigned_on = timezone.localdate() - dt.timedelta(days=30)
+        for i in range(ROWS):
+            s = factories.SuggestionFactory(title=f"查询测试建议{i}", proposers=[lead, co])
+            workflow.assign(suggestion=s, lead=lead_dept, co_handlers=[co_dept], on=assigned_on, by=staff)
+            if i == 0:
+                workflow.request_reassignment(suggestion=s, reason="不属于本单位", by=co_handler)
+            if i % 3 == 0:
+                continue
+            workflow.acknowledge(suggestion=s, by=handler)
+            workflow.log_contact(suggestion=s, method="meet", by=handler)
+            if i == 1:
+                workflow.request_extension(
+                    suggestion=s, requested_due=s.due_date + dt.timedelta(days=30), reason="需要调研", by=handler
+                )
+            if i % 3 == 1:
+                continue
+            factories.reply(s, handler, category="ABCD"[i % 4])
+            if i % 2:
+                workflow.rate(suggestion=s, attitude="satisfied", result="unsatisfied", comment="未解决", by=delegate)
+            elif i % 4 == 0:
+                workflow.publish(suggestion=s, mode=Publication.FULL, by=staff)
+        return {"staff": staff, "handler": handler, "delegate": delegate, "lead": lead}
+
+
+def _client(user=None) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def _get(client: Client, url: str, **params):
+    response = client.get(url, params)
+    assert response.status_code == 200, url
+    return response
+
+
+@pytest.mark.parametrize(
+    ("who", "url", "params", "limit"),
+    [
+        (None, "home", {}, 12),
+        (None, "suggestion_list", {}, 14),
+        (None, "suggestion_list", {"q": "查询", "status": ["assigned", "in_progress"], "page": 2}, 14),
+        (None, "delegate_list", {}, 6),
+        (None, "dashboard", {}, 14),
+        ("staff", "home", {}, 40),
+        ("staff", "suggestion_list", {}, 16),
+        ("staff", "assign_bulk", {}, 12),
+        ("handler", "home", {}, 16),
+        ("handler", "inbox", {}, 14),
+        ("handler", "inbox", {"show": "all"}, 14),
+        ("delegate", "home", {}, 16),
+        ("delegate", "my_suggestions", {}, 14),
+    ],
+)
+def test_list_pages_have_a_fixed_number_of_queries(
+    many, db, django_assert_max_num_queries, who, url, params, limit
+):
+    client = _client(many[who] if who else None)
+    with django_assert_max_num_queries(limit):
+        response = _get(client, reverse(url), **params)
+    assert len(response.content) > 0
+
+
+@pytest.mark.parametrize("slug", ["reassignment", "extension", "review", "overdue", "due_soon", "publication"])
+def test_queue_pages_have_a_fixed_number_of_queries(many, db, django_assert_max_num_queries, slug):
+    client = _client(many["staff"])
+    with django_assert_max_num_queries(14):
+        _get(client, reverse("queue", args=[slug]))
+
+
+def test_delegate_page_has_a_fixed_number_of_queries(many, db, django_assert_max_num_queries):
+    client = _client(many["delegate"])
+    with django_assert_max_num_queries(16):
+        response = _get(client, reverse("delegate_detail", args=[many["lead"].pk]))
+    assert response.content.decode().count("查询测试建议") >= 30
