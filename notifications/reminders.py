@@ -20,8 +20,9 @@ handling: a closed suggestion whose reply is still unpublished reminds staff to 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -90,18 +91,6 @@ def _members(department_ids: Iterable[int]) -> dict[int, list[int]]:
     for department_id, user_id in rows.values_list("department_id", "user_id").order_by("user_id"):
         found[department_id].append(user_id)
     return found
-
-
-def _memo(function: Callable[[dt.date], dt.date]) -> Callable[[dt.date], dt.date]:
-    """Deadlines in working days read the staff corrections: compute each date once per run."""
-    cache: dict[dt.date, dt.date] = {}
-
-    def wrapper(day: dt.date) -> dt.date:
-        if day not in cache:
-            cache[day] = function(day)
-        return cache[day]
-
-    return wrapper
 
 
 class _Collector:
@@ -259,7 +248,7 @@ class _Collector:
         rated = set(
             Rating.objects.filter(suggestion_id__in=ids).values_list("suggestion_id", "round", "delegate_id")
         )
-        rating_due = _memo(calendar.rating_due)
+        rating_due = functools.cache(calendar.rating_due)  # working days: one lookup per date per run
         for r in replies:
             row = {"id": r["suggestion_id"], "round": r["round"]}
             due = rating_due(r["replied_on"])
@@ -278,7 +267,7 @@ class _Collector:
             ]
             self.add(
                 Kind.RATING_REQUEST,
-                {**row},
+                row,
                 [p["delegate__user_id"] for p in waiting],
                 r["replied_on"],
                 _("第%(n)s号建议已答复，请评价") % names,
@@ -319,7 +308,7 @@ class _Collector:
             .exclude(suggestion__status__in=[Status.WITHDRAWN, Status.NOT_ACCEPTED])
             .values("suggestion_id", "round", "replied_on", "suggestion__number", "suggestion__title")
         )
-        publication_due = _memo(calendar.publication_due)
+        publication_due = functools.cache(calendar.publication_due)
         for r in replies:
             due = publication_due(r["replied_on"])
             if due > self.horizon:
@@ -418,13 +407,22 @@ def run(
     suggestion_ids: Iterable[int] | None = None,
     kinds: Iterable[str] | None = None,
     dry_run: bool = False,
+    retry_failed: bool = False,
 ) -> RunResult:
-    """Collect today's reminders, store the new ones (in-app) and queue their e-mails."""
+    """Collect today's reminders, store the new ones (in-app) and queue their e-mails.
+
+    ``retry_failed`` queues again the e-mails whose sending failed (the SMTP server was down); the others
+    are sent at most once: an e-mail is never queued twice by the reminder runs.
+    """
     reminders = collect(today, suggestion_ids=suggestion_ids, kinds=kinds)
     result = RunResult(found=len(reminders))
     if dry_run:
         result.by_kind.update(r.kind for r in reminders)
         return result
+    if retry_failed:
+        Notification.objects.filter(email_status=EmailStatus.FAILED).update(
+            email_status=EmailStatus.PENDING, email_error=""
+        )
     new = create(reminders)
     result.created = len(new)
     result.by_kind.update(r.kind for r in new)

@@ -7,8 +7,9 @@ ratings) only for those who may follow the suggestion in detail (staff, the dash
 its proposers); everyone else gets the published replies only. Delegates' contact data is exported to
 staff only (the delegates' list), never in the 汇总表.
 
-The rows are read with `.iterator(chunk_size=...)`: a constant number of queries per chunk (the suggestions,
-their proposers, assignments, replies and lead ratings), whatever the number of rows.
+The rows are streamed: the suggestions through one `.iterator()` query, and per chunk of 500 rows five value
+queries (proposers, assignments, replies, lead ratings, which rows the viewer follows in detail), whatever the
+number of rows; no model instances are built, so 10,000 rows take seconds and little memory.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -29,7 +31,17 @@ from openpyxl.utils import get_column_letter
 
 from delegates.models import Delegate
 from suggestions import permissions
-from suggestions.models import Publication, Rating, Reply, Status, Suggestion, Verdict
+from suggestions.models import (
+    Assignment,
+    HandlerRole,
+    Proposer,
+    Publication,
+    Rating,
+    Reply,
+    Status,
+    Verdict,
+    chinese_ordinal,
+)
 
 CHUNK_SIZE = 500
 
@@ -63,69 +75,131 @@ def summary_columns() -> list[Column]:
     ]
 
 
-def export_queryset(qs: QuerySet) -> QuerySet:
-    """The `for_list()` shape plus the replies and lead ratings a row shows; the long text left out."""
-    return (
-        qs.for_list()
-        .defer("text")
-        .prefetch_related(
-            Prefetch(
-                "replies",
-                queryset=Reply.objects.only(
-                    "id", "suggestion_id", "round", "category", "replied_on", "publication"
-                ).order_by("round"),
-                to_attr="export_replies",
-            ),
-            Prefetch(
-                "ratings",
-                queryset=Rating.objects.filter(is_lead=True)
-                .only("id", "suggestion_id", "round", "attitude", "result")
-                .order_by("round"),
-                to_attr="export_lead_ratings",
-            ),
+SUGGESTION_FIELDS = (
+    "pk",
+    "number",
+    "position",
+    "theme__ordinal",
+    "theme__title",
+    "title",
+    "status",
+    "round",
+    "due_date",
+    "key_supervision",
+)
+
+
+@dataclass
+class _Related:
+    """What a chunk of rows shows besides the suggestions' own columns, read with plain value queries."""
+
+    proposers: dict[int, list[str]]
+    assignments: dict[int, list[tuple[int, str, str]]]  # (round, role, department name)
+    replies: dict[int, list[tuple[int, str, dt.date, str]]]  # (round, category, replied_on, publication)
+    lead_ratings: dict[int, dict[int, tuple[str, str]]]  # round -> (attitude, result)
+    details: frozenset[int] | None  # the suggestions whose handling record the viewer may read; None = all
+
+
+def _group(rows, key=lambda row: row[0]) -> dict:
+    grouped: dict = defaultdict(list)
+    for row in rows:
+        grouped[key(row)].append(row[1:])
+    return grouped
+
+
+def _related(ids: list[int], detail_q) -> _Related:
+    """Five queries for a chunk, whatever its size: proposers, assignments, replies, lead ratings, details."""
+    proposers = _group(
+        Proposer.objects.filter(suggestion_id__in=ids)
+        .order_by("suggestion_id", "position")
+        .values_list("suggestion_id", "delegate__name")
+    )
+    assignments = _group(
+        Assignment.objects.active()
+        .filter(suggestion_id__in=ids)
+        .order_by("suggestion_id", "role", "id")
+        .values_list("suggestion_id", "round", "role", "department__name")
+    )
+    replies = _group(
+        Reply.objects.filter(suggestion_id__in=ids)
+        .order_by("suggestion_id", "round")
+        .values_list("suggestion_id", "round", "category", "replied_on", "publication")
+    )
+    lead_ratings: dict[int, dict[int, tuple[str, str]]] = defaultdict(dict)
+    ratings = Rating.objects.filter(suggestion_id__in=ids, is_lead=True)
+    for suggestion_id, round_, attitude, result in ratings.values_list(
+        "suggestion_id", "round", "attitude", "result"
+    ):
+        lead_ratings[suggestion_id][round_] = (attitude, result)
+    details = None
+    if detail_q is not None:
+        # permissions.detail_filter is the rule of can_view_details; every suggestion has proposers,
+        # so its proposer rows carry every suggestion id the rule admits.
+        details = frozenset(
+            Proposer.objects.filter(detail_q, suggestion_id__in=ids).values_list("suggestion_id", flat=True)
         )
+    return _Related(
+        proposers={k: [name for (name,) in v] for k, v in proposers.items()},
+        assignments=assignments,
+        replies=replies,
+        lead_ratings=lead_ratings,
+        details=details,
     )
 
 
-def _reply_shown(s: Suggestion, details: bool) -> Reply | None:
-    replies = s.export_replies if details else [r for r in s.export_replies if r.is_published]
-    return replies[-1] if replies else None
+def _chunks(qs: QuerySet) -> Iterator[list[tuple]]:
+    chunk: list[tuple] = []
+    for row in qs.values_list(*SUGGESTION_FIELDS).iterator(chunk_size=CHUNK_SIZE):
+        chunk.append(row)
+        if len(chunk) == CHUNK_SIZE:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def summary_rows(user, qs: QuerySet) -> Iterator[list]:
-    """One list of cell values per suggestion (dates as dates, numbers as numbers)."""
-    verdicts = dict(Verdict.choices)
-    statuses = dict(Status.choices)
+    """One list of cell values per suggestion (dates as dates, numbers as numbers), streamed.
+
+    The for_list() data (session and theme, proposers, the current round's departments) plus the reply and
+    the lead delegate's rating, read as plain values a chunk at a time: a constant number of queries per
+    chunk and no model instances, so 10,000 rows stay fast and small.
+    """
+    verdicts = {k: str(v) for k, v in Verdict.choices}
+    statuses = {k: str(v) for k, v in Status.choices}
     yes, no = _("是"), _("否")
-    for s in export_queryset(qs).iterator(chunk_size=CHUNK_SIZE):
-        details = permissions.can_view_details(user, s)
-        proposers = s.ordered_proposers()
-        current = s.current_assignments()
-        lead = next((a.department for a in current if a.is_lead), None)
-        co = [a.department for a in current if not a.is_lead]
-        reply = _reply_shown(s, details)
-        rating = None
-        if details and reply is not None:
-            rating = next((r for r in s.export_lead_ratings if r.round == reply.round), None)
-        show_category = reply is not None and (details or reply.publication == Publication.FULL)
-        yield [
-            s.number,
-            str(s.theme),
-            s.place,
-            s.title,
-            proposers[0].delegate.name if proposers else "",
-            "、".join(p.delegate.name for p in proposers[1:]),
-            lead.name if lead else "",
-            "、".join(d.name for d in co),
-            s.due_date,
-            reply.replied_on if reply else None,
-            reply.category if show_category else "",
-            verdicts.get(rating.attitude, "") if rating else "",
-            verdicts.get(rating.result, "") if rating else "",
-            str(statuses.get(s.status, s.status)),
-            s.round,
-            yes if s.key_supervision else no,
-        ]
+    detail_q = permissions.detail_filter(user)
+    for chunk in _chunks(qs):
+        related = _related([row[0] for row in chunk], detail_q)
+        for pk, number, position, theme_ordinal, theme_title, title, status, round_, due, key in chunk:
+            details = related.details is None or pk in related.details
+            names = related.proposers.get(pk, [])
+            current = [(role, name) for r, role, name in related.assignments.get(pk, []) if r == round_]
+            replies = related.replies.get(pk, [])
+            if not details:
+                replies = [r for r in replies if r[3] != Publication.UNPUBLISHED]
+            reply = replies[-1] if replies else None
+            rating = related.lead_ratings.get(pk, {}).get(reply[0]) if details and reply else None
+            show_category = reply is not None and (details or reply[3] == Publication.FULL)
+            ordinal = chinese_ordinal(theme_ordinal)
+            yield [
+                number,
+                f"{ordinal}、{theme_title}",
+                f"{ordinal}-{position}",
+                title,
+                names[0] if names else "",
+                "、".join(names[1:]),
+                next((name for role, name in current if role == HandlerRole.LEAD), ""),
+                "、".join(name for role, name in current if role == HandlerRole.CO),
+                due,
+                reply[2] if reply else None,
+                reply[1] if show_category else "",
+                verdicts.get(rating[0], "") if rating else "",
+                verdicts.get(rating[1], "") if rating else "",
+                statuses.get(status, status),
+                round_,
+                yes if key else no,
+            ]
 
 
 # ---------------------------------------------------------------------------
@@ -158,6 +232,12 @@ def csv_stream(headers: list[str], rows: Iterable[list]) -> Iterator[str]:
         yield writer.writerow([_csv_cell(v) for v in row])
 
 
+def _text_cell(ws, value: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws, value=value)
+    cell.data_type = "s"
+    return cell
+
+
 def xlsx_bytes(title: str, columns: list[Column], rows: Iterable[list]) -> bytes:
     """A one-sheet workbook written row by row (openpyxl write-only): bold frozen header, set widths."""
     wb = Workbook(write_only=True)
@@ -175,15 +255,9 @@ def xlsx_bytes(title: str, columns: list[Column], rows: Iterable[list]) -> bytes
         headers.append(cell)
     ws.append(headers)
     for row in rows:
-        cells = []
-        for column, value in zip(columns, row, strict=True):
-            cell = WriteOnlyCell(ws, value=value)
-            if column.kind == "date" and value is not None:
-                cell.number_format = "yyyy-mm-dd"
-            elif isinstance(value, str) and value.startswith("="):
-                cell.data_type = "s"  # text, never a formula
-            cells.append(cell)
-        ws.append(cells)
+        # Plain values are written as they are (a date gets openpyxl's yyyy-mm-dd format); only text that
+        # looks like a formula is wrapped, so that Excel shows it and never runs it.
+        ws.append([_text_cell(ws, v) if isinstance(v, str) and v.startswith("=") else v for v in row])
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

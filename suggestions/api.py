@@ -7,7 +7,6 @@ Errors of every kind leave as one JSON body: ``{"error": {"code", "message", "fi
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -54,9 +53,8 @@ from suggestions.models import (
     RequestStatus,
     Suggestion,
     Theme,
+    Verdict,
 )
-
-logger = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------------------
 # Errors: one JSON body for every failure
@@ -66,7 +64,10 @@ logger = logging.getLogger(__name__)
 NON_FIELD_KEYS = {"non_field_errors", "__all__"}
 
 
-def _flatten(detail: Any, prefix: str, fields: dict[str, list[str]], general: list, codes: list[str]) -> None:
+def _flatten(
+    detail: Any, prefix: str, fields: dict[str, list[str]], general: list[str], codes: list[str]
+) -> None:
+    """Collect messages per dotted field name (``co_handlers.0``), the field-less ones, and their codes."""
     if isinstance(detail, dict):
         for key, value in detail.items():
             name = "" if key in NON_FIELD_KEYS and not prefix else (f"{prefix}.{key}" if prefix else str(key))
@@ -86,15 +87,17 @@ def _flatten(detail: Any, prefix: str, fields: dict[str, list[str]], general: li
 
 
 def error_body(exc: exceptions.APIException) -> dict[str, Any]:
-    """{"error": {"code", "message", "fields"}} for a DRF exception."""
+    """{"error": {"code", "message", "fields"}} for a DRF exception.
+
+    A 400 with field messages has the code ``invalid``; one without (a workflow step refused as a whole)
+    carries the workflow's own code, e.g. ``invalid_state``, ``unchanged``, ``no_request``.
+    """
     if isinstance(exc, exceptions.ValidationError):
         fields: dict[str, list[str]] = {}
         general: list[str] = []
         codes: list[str] = []
         _flatten(exc.detail, "", fields, general, codes)
-        code = codes[0] if len(set(codes)) == 1 else "invalid"
-        if code in ("required", "null", "blank") or fields and code in ("unknown_field",):
-            code = "invalid"
+        code = "invalid" if fields or not codes else codes[0]
         message = general[0] if general else _("请检查填写的内容。")
         return {"error": {"code": code, "message": message, "fields": fields}}
     detail = exc.detail
@@ -291,7 +294,7 @@ class ReplyViewSet(ReadViewSet):
 
 class RatingFilter(RecordFilter):
     is_lead = filters.BooleanFilter()
-    result = filters.MultipleChoiceFilter(choices=s.Verdict.choices)
+    result = filters.MultipleChoiceFilter(choices=Verdict.choices)
 
 
 @extend_schema_view(
@@ -368,7 +371,6 @@ STEP_INPUTS: dict[str, type[s.StepInput]] = {
     "unpublish": s.UnpublishInput,
     "follow_up": s.FollowUpInput,
 }
-assert set(STEP_INPUTS) == set(STEPS), "one API action per workflow step"
 
 WRITE_PERMISSIONS = [IsAuthenticated, DashboardReadOnly]
 

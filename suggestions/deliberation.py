@@ -87,6 +87,9 @@ class DeliberationError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def __reduce__(self) -> tuple[type[DeliberationError], tuple[list[Problem]]]:
+        return (self.__class__, (self.problems,))
+
 
 @dataclass(frozen=True)
 class Person:
@@ -248,11 +251,12 @@ _VERBS = "认为|表示|建议|指出|提出|强调|希望|谈到"
 _REMARK_ATTR_RE = re.compile(rf"{_GROUP_P}(?:[、､]{_GROUP_P})*(?=(?:{_VERBS}))")
 _SENTENCE_END_RE = re.compile("[。！？；!?;]")
 
+_LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
 _WS_RE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
 _ASCII_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
 _TERMINAL = frozenset("。！？；：:!?;”’）)】》」』")
 
-_END_RE = re.compile("(?:本期发送|抄送)")
+_END_RE = re.compile("(?:本期发送|抄送[：:])")
 _END_INLINE_RE = re.compile("本期发送[：:]")
 _THEME_START_RE = re.compile(rf"({_CN})是关于")
 _COUNT_P = rf"[（(]共?([{_DIGIT}]{{1,4}})条[）)]"
@@ -369,7 +373,8 @@ def _unwrap(raw_lines: list[str]) -> list[_Paragraph]:
         elif (
             c[0] in _CN_CHARS
             and (m := _THEME_START_RE.match(ahead := _lookahead(cleaned, index)))
-            and (boundary or _THEME_FULL_RE.match(ahead))
+            # the first theme needs its "（N条）"; later ones (e.g. missing the count) a clean line start
+            and (_THEME_FULL_RE.match(ahead) or (in_suggestions and boundary))
         ):
             kind, number = _THEME, chinese_numeral(m.group(1)) or 0
             in_suggestions, last_item, section = True, 0, 0
@@ -417,7 +422,8 @@ class _Parser:
     def __init__(self, text: str) -> None:
         if text.startswith("\ufeff"):
             text = text[1:]
-        self.raw_lines = text.splitlines()
+        # physical lines as an editor counts them (form feeds, U+2028 etc. are whitespace, not breaks)
+        self.raw_lines = _LINE_BREAK_RE.split(text)
         self.problems: list[Problem] = []
         self.remarks: list[Remark] = []
         self.themes: list[_Theme] = []
@@ -736,7 +742,7 @@ def parse(text: str) -> Document:
         return _Parser(text).run()
     except DeliberationError:
         raise
-    except Exception:  # noqa: BLE001 - the contract: nothing but DeliberationError escapes
+    except Exception:  # the contract: nothing but DeliberationError escapes
         raise DeliberationError([Problem(0, "", "解析器内部错误，无法解析该文档")]) from None
 
 
@@ -770,7 +776,7 @@ def read_document(
             raise DeliberationError([Problem(0, "", "无法识别的输入类型")])
     except DeliberationError:
         raise
-    except Exception:  # noqa: BLE001
+    except Exception:  # any other failure of the reader
         raise DeliberationError([Problem(0, "", f"无法读取文件“{filename or path_or_bytes}”")]) from None
 
     is_docx = data.startswith(_ZIP_MAGIC) or str(filename or "").lower().endswith(".docx")
@@ -818,5 +824,5 @@ def _read_docx(data: bytes) -> str:
         return "\n".join(lines)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, AttributeError):
         raise DeliberationError([Problem(0, "", "无法读取.docx文件（文件已损坏或不是Word文档）")]) from None
-    except Exception:  # noqa: BLE001
+    except Exception:  # any other failure of the reader
         raise DeliberationError([Problem(0, "", "无法读取.docx文件")]) from None

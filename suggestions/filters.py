@@ -9,6 +9,7 @@ never reveals what the list would hide.
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +32,28 @@ from suggestions.models import (
 
 SEARCH_MAX_LENGTH = 100
 NUMBER_MAX_DIGITS = 6
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """true/false (also 1/0, yes/no); anything else is an error rather than silently "no filter"."""
+
+    widget = forms.Select(choices=[("", "---------"), ("true", _("是")), ("false", _("否"))])
+    TRUE = {"true", "1", "yes", "on"}
+    FALSE = {"false", "0", "no", "off"}
+
+    def to_python(self, value):
+        if value in (None, "") or isinstance(value, bool):
+            return None if value == "" else value
+        text = str(value).strip().lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise forms.ValidationError(_("请填写 true 或 false。"), code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
 
 
 class StableOrderingFilter(django_filters.OrderingFilter):
@@ -82,9 +105,9 @@ class SuggestionFilter(django_filters.FilterSet):
     lead_delegate = django_filters.ModelChoiceFilter(
         label=_("领衔代表"), queryset=Delegate.objects.all(), method="filter_lead_delegate"
     )
-    key_supervision = django_filters.BooleanFilter(label=_("重点督办"), field_name="key_supervision")
+    key_supervision = StrictBooleanFilter(label=_("重点督办"), field_name="key_supervision")
     round = django_filters.NumberFilter(label=_("办理轮次"), field_name="round", min_value=1, max_value=100)
-    overdue = django_filters.BooleanFilter(label=_("逾期"), method="filter_overdue")
+    overdue = StrictBooleanFilter(label=_("逾期"), method="filter_overdue")
     due_before = django_filters.DateFilter(
         label=_("答复期限不晚于"), field_name="due_date", lookup_expr="lte"
     )

@@ -1,4 +1,4 @@
-"""Build the Taicang 2023 fixture from the source document, through the one deliberation parser.
+"""Build the Taicang 2023 fixture from the source document, through the one parser and the importer's mapping.
 
 `python manage.py build_fixture` regenerates `fixtures/taicang_2023.json`; a test checks the
 committed file equals what this code builds, so the fixture is never edited by hand.
@@ -14,6 +14,7 @@ from django.conf import settings
 
 from departments.catalog import departments
 from suggestions.deliberation import Document, parse, read_document
+from suggestions.importer import document_rows
 
 SOURCE = Path(settings.BASE_DIR) / "fixtures" / "source" / "taicang-2023-deliberation-summary.txt"
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "taicang_2023.json"
@@ -25,9 +26,15 @@ def load_source() -> Document:
 
 
 def build(document: Document) -> list[dict]:
-    """Fixture objects with natural keys: departments, delegates, session, themes, suggestions, proposers."""
-    session_key = [document.term, document.meeting]
-    registered_at = dt.datetime.combine(document.end_date, dt.time(18, 0), SHANGHAI).isoformat()
+    """Fixture objects with natural keys: departments, delegates, session, themes, suggestions, proposers,
+    their registration events and the delegates' remarks.
+
+    The field values come from `importer.document_rows`, the mapping the importer writes to the database,
+    so loading this fixture and importing the source document give the same data.
+    """
+    rows = document_rows(document)
+    session_key = [rows.session.term, rows.session.meeting]
+    registered_at = dt.datetime.combine(rows.session.end_date, dt.time(18, 0), SHANGHAI).isoformat()
     objects: list[dict] = [
         {"model": "departments.department", "fields": {**row, "active": True, "members": []}}
         for row in departments()
@@ -36,8 +43,8 @@ def build(document: Document) -> list[dict]:
         {
             "model": "delegates.delegate",
             "fields": {
-                "name": person.name,
-                "kind": "attendee" if person.attendee else "delegate",
+                "name": delegate.name,
+                "kind": str(delegate.kind),
                 "user": None,
                 "phone": "",
                 "email": "",
@@ -46,17 +53,17 @@ def build(document: Document) -> list[dict]:
                 "created_at": registered_at,
             },
         }
-        for person in document.people()
+        for delegate in rows.delegates
     ]
     objects.append(
         {
             "model": "suggestions.congresssession",
             "fields": {
-                "name": document.session_name,
-                "term": document.term,
-                "meeting": document.meeting,
-                "start_date": document.start_date.isoformat(),
-                "end_date": document.end_date.isoformat(),
+                "name": rows.session.name,
+                "term": rows.session.term,
+                "meeting": rows.session.meeting,
+                "start_date": rows.session.start_date.isoformat(),
+                "end_date": rows.session.end_date.isoformat(),
             },
         }
     )
@@ -65,9 +72,9 @@ def build(document: Document) -> list[dict]:
             "model": "suggestions.theme",
             "fields": {"session": session_key, "ordinal": theme.ordinal, "title": theme.title},
         }
-        for theme in document.themes
+        for theme in rows.themes
     ]
-    for item in document.suggestions:
+    for item in rows.suggestions:
         objects.append(
             {
                 "model": "suggestions.suggestion",
@@ -93,11 +100,11 @@ def build(document: Document) -> list[dict]:
                 "model": "suggestions.proposer",
                 "fields": {
                     "suggestion": [*session_key, item.number],
-                    "delegate": [person.name],
+                    "delegate": [name],
                     "position": position,
                 },
             }
-            for position, person in enumerate(item.proposers, start=1)
+            for position, name in enumerate(item.proposers, start=1)
         ]
     # Every suggestion's timeline starts with its registration event.
     objects += [
@@ -114,11 +121,28 @@ def build(document: Document) -> list[dict]:
                 "from_status": "registered",
                 "to_status": "registered",
                 "department": None,
-                "data": {"proposers": [p.name for p in item.proposers], "source": SOURCE.name},
+                "data": {"proposers": list(item.proposers), "source": SOURCE.name},
                 "note": "",
             },
         }
-        for item in document.suggestions
+        for item in rows.suggestions
+    ]
+    # The delegates' remarks (parts 一 and 二); a remark has no natural key, so its pk is its order.
+    objects += [
+        {
+            "model": "suggestions.remark",
+            "pk": pk,
+            "fields": {
+                "session": session_key,
+                "part": remark.part,
+                "section": remark.section,
+                "heading": remark.heading,
+                "position": remark.position,
+                "text": remark.text,
+                "delegates": [[name] for name in remark.delegates],
+            },
+        }
+        for pk, remark in enumerate(rows.remarks, start=1)
     ]
     return objects
 

@@ -22,6 +22,7 @@ from suggestions.models import (
     Category,
     ContactMethod,
     HandlerRole,
+    ProgressKind,
     Publication,
     RequestStatus,
     Status,
@@ -67,6 +68,11 @@ class AssignForm(StepForm):
         label=_("答复期限"), required=False, widget=DATE_WIDGET, help_text=_("留空则为交办后三个月")
     )
     key_supervision = forms.BooleanField(label=_("重点督办"), required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # An unticked box posts False: start from the current mark so assigning keeps it.
+        self.fields["key_supervision"].initial = self.suggestion.key_supervision
 
 
 class ReasonForm(StepForm):
@@ -270,6 +276,24 @@ def _pending_extension(s: Suggestion) -> bool:
     return s.extension_requests.filter(status=RequestStatus.PENDING).exists()
 
 
+def _co_opinion_due(user, s: Suggestion) -> bool:
+    """A current-round co-handling assignment (the user's own, or any for staff) still without an opinion."""
+    qs = s.assignments.active().filter(round=s.round, role=HandlerRole.CO, opinion__isnull=True)
+    if not permissions.is_staff(user):
+        qs = qs.filter(department_id__in=permissions.roles(user).department_ids)
+    return qs.exists()
+
+
+def _promise_open(s: Suggestion) -> bool:
+    """The latest reply is B or C and its promise is not yet reported fulfilled (as workflow.follow_up checks)."""
+    last = s.replies.order_by("-round").first()
+    return (
+        last is not None
+        and last.category in PROMISE_CATEGORIES
+        and not s.progress_updates.filter(kind=ProgressKind.FOLLOW_UP, fulfilled=True).exists()
+    )
+
+
 def _can_rate_now(user, s: Suggestion) -> bool:
     if not permissions.can_rate(user, s) or not s.replies.filter(round=s.round).exists():
         return False
@@ -363,7 +387,9 @@ STEPS: dict[str, Step] = {
             _("协办意见"),
             CoOpinionForm,
             workflow.give_co_opinion,
-            lambda u, s: s.status in HANDLING and permissions.can_give_co_opinion(u, s),
+            lambda u, s: (
+                s.status in HANDLING and permissions.can_give_co_opinion(u, s) and _co_opinion_due(u, s)
+            ),
         ),
         Step(
             "request_extension",
@@ -436,11 +462,7 @@ STEPS: dict[str, Step] = {
             _("跟踪落实"),
             FollowUpForm,
             workflow.follow_up,
-            lambda u, s: (
-                s.status == Status.CLOSED
-                and permissions.can_follow_up(u, s)
-                and s.replies.filter(category__in=PROMISE_CATEGORIES).exists()
-            ),
+            lambda u, s: s.status == Status.CLOSED and permissions.can_follow_up(u, s) and _promise_open(s),
         ),
     ]
 }

@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from suggestions import import_views
+
+urlpatterns = [
+    path("", import_views.upload, name="import_upload"),
+    path("review/", import_views.review, name="import_review"),
+    path("confirm/", import_views.confirm, name="import_confirm"),
+]

@@ -1,11 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from accounts.forms import ThrottledAuthenticationForm
 from suggestions import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("suggestions/", views.suggestion_list, name="suggestion_list"),
     path("suggestions/<int:pk>/", views.suggestion_detail, name="suggestion_detail"),

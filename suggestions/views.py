@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from delegates.models import Delegate
 from departments.models import Department
-from suggestions import calendar, permissions, workflow
+from suggestions import calendar, permissions, stats, workflow
 from suggestions.filters import SuggestionFilter
 from suggestions.forms import DATE_WIDGET, STEPS, available_steps, run_step
 from suggestions.models import (
@@ -109,7 +109,10 @@ def home(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     context: dict = {"roles": r, "today": today}
     if r.staff:
-        context["queues"] = [(queue, queue.rows(HOME_ROWS), queue.count()) for queue in QUEUES.values()]
+        context["queues"] = [
+            (queue, _with_suggestion_countdown(queue.rows(HOME_ROWS), today), queue.count())
+            for queue in QUEUES.values()
+        ]
         context["registered_count"] = Suggestion.objects.filter(status=Status.REGISTERED).count()
     if r.handler:
         inbox = _inbox_assignments(r)
@@ -398,8 +401,6 @@ def _public_suggestions(user, session: CongressSession | None) -> list[Suggestio
 
 
 def _overview(user, session: CongressSession | None) -> dict | None:
-    from suggestions import stats
-
     if session is None:
         return None
     return _with_percents(stats.overview(_stats_queryset(user, session)))
@@ -441,7 +442,7 @@ def suggestion_list(request: HttpRequest) -> HttpResponse:
 
 
 EVENT_FIELDS: dict[str, tuple[str, bool]] = {
-    # data key: (label, shown on the public timeline)
+    # data key: (label, shown on the public timeline); a reply's content shows only once published
     "lead": (gettext_lazy("主办单位"), True),
     "co_handlers": (gettext_lazy("协办单位"), True),
     "due": (gettext_lazy("答复期限"), True),
@@ -451,9 +452,9 @@ EVENT_FIELDS: dict[str, tuple[str, bool]] = {
     "old_department": (gettext_lazy("原单位"), True),
     "new_department": (gettext_lazy("新单位"), True),
     "role": (gettext_lazy("承办方式"), True),
-    "category": (gettext_lazy("答复分类"), True),
-    "doc_number": (gettext_lazy("文号"), True),
-    "replied_on": (gettext_lazy("答复日期"), True),
+    "category": (gettext_lazy("答复分类"), False),
+    "doc_number": (gettext_lazy("文号"), False),
+    "replied_on": (gettext_lazy("答复日期"), False),
     "on_time": (gettext_lazy("按期"), False),
     "mode": (gettext_lazy("公开方式"), True),
     "method": (gettext_lazy("方式"), False),
@@ -633,8 +634,12 @@ def reply_pdf(request: HttpRequest, pk: int) -> FileResponse:
         raise Http404
     if not answer.pdf:
         raise Http404
+    try:
+        letter = answer.pdf.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
     return FileResponse(
-        answer.pdf.open("rb"),
+        letter,
         content_type="application/pdf",
         as_attachment=False,
         filename=f"{answer.doc_number or 'reply'}.pdf",
@@ -816,8 +821,6 @@ def _with_percents(row: dict) -> dict:
 
 def dashboard(request: HttpRequest) -> HttpResponse:
     """统计: the committee's report figures (DOMAIN.md) as charts and tables, from `suggestions.stats`."""
-    from suggestions import stats
-
     sessions = list(CongressSession.objects.all())
     session = None
     chosen = request.GET.get("session")

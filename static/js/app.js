@@ -37,6 +37,12 @@
     });
   });
 
+  // After a refused submit, put the keyboard on the first field with an error (the message is tied to it).
+  var firstInvalid = document.querySelector('main [aria-invalid="true"]');
+  if (firstInvalid) {
+    firstInvalid.focus();
+  }
+
   // The rating form: say that a comment is required as soon as 不满意 is chosen.
   function updateCommentRequirement(form) {
     var comment = form.querySelector('textarea[name="comment"]');

@@ -30,7 +30,9 @@ def handled(in_progress, staff, lead_handler, co_handler, co_proposer_user):
     """A replied suggestion with one record of every kind: contact, progress, co-handler's opinion, an
     approved extension, an unpublished B reply and a co-proposer's rating (the lead has not rated yet)."""
     s = in_progress
-    workflow.log_contact(suggestion=s, method="meet", contacted_on=dt.date.today(), notes="面商记录", by=lead_handler)
+    workflow.log_contact(
+        suggestion=s, method="meet", contacted_on=dt.date.today(), notes="面商记录", by=lead_handler
+    )
     workflow.add_progress(suggestion=s, text="正在协调", by=lead_handler)
     workflow.give_co_opinion(suggestion=s, text="协办意见内容", by=co_handler)
     later = s.due_date + dt.timedelta(days=30)

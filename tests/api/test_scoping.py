@@ -63,7 +63,14 @@ def test_suggestion_detail_shows_the_handling_record_to_those_who_follow_it(role
     data = response.json()
     follows = role in FOLLOWS
     assert data["details_visible"] is follows
-    for key in ("assignments", "contacts", "progress_updates", "co_opinions", "extension_requests", "ratings"):
+    for key in (
+        "assignments",
+        "contacts",
+        "progress_updates",
+        "co_opinions",
+        "extension_requests",
+        "ratings",
+    ):
         assert (data[key] is not None) is follows, key
     if follows:
         assert len(data["contacts"]) == 1 and data["contacts"][0]["notes"] == "面商记录"
@@ -72,7 +79,9 @@ def test_suggestion_detail_shows_the_handling_record_to_those_who_follow_it(role
     else:
         assert data["replies"] == []  # the reply is not published
         assert data["events"] and {e["kind"] for e in data["events"]} <= set(PUBLIC_EVENT_KINDS)
-        assert all(e["actor_name"] is None and e["data"] is None and e["note"] is None for e in data["events"])
+        assert all(
+            e["actor_name"] is None and e["data"] is None and e["note"] is None for e in data["events"]
+        )
     assert data["handlers"][0]["role"] == "lead"  # which departments handle it is public
 
 

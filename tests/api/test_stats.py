@@ -286,3 +286,42 @@ def test_statistics_take_a_fixed_number_of_queries(world, django_assert_max_num_
     with django_assert_max_num_queries(1):
         stats.by_month(qs)
     assert Suggestion.objects.get(number=2).status == Status.CLOSED
+
+
+# -- the same numbers through the API --------------------------------------------------------------------
+
+
+def test_api_overview_matches_the_hand_count(api, world, dashboard):
+    data = api(dashboard).get("/api/v1/stats/overview/").json()
+    assert data["assigned"] == 5 and data["reply_rate"] == 0.6 and data["first_satisfaction_rate"] == 0.5
+    assert data["total"] == 8 and data["overdue_now"] == 1
+
+
+def test_api_statistics_take_the_suggestion_filters(api, world, staff):
+    data = api(staff).get("/api/v1/stats/overview/", {"theme": world["t1"].pk}).json()
+    assert data["total"] == 4 and data["assigned"] == 2 and data["closed"] == 2
+    rows = api(staff).get("/api/v1/stats/by-theme/", {"key_supervision": "true"}).json()
+    assert [(r["theme_id"], r["assigned"]) for r in rows] == [(world["t2"].pk, 1)]
+
+
+def test_api_grouped_statistics(api, world, staff):
+    client = api(staff)
+    months = client.get("/api/v1/stats/by-month/").json()
+    assert [m["month"] for m in months] == ["2023-04-01", "2023-05-01", "2023-06-01"]
+    rounds = client.get("/api/v1/stats/by-round/").json()
+    assert [(r["round"], r["assigned"]) for r in rounds] == [(1, 5), (2, 1)]
+    departments = {r["department_name"]: r for r in client.get("/api/v1/stats/by-department/").json()}
+    assert departments["太仓市二局"]["co_handled"] == 1 and departments["太仓市三局"]["overdue_now"] == 1
+
+
+def test_api_statistics_reject_bad_filters(api, world):
+    response = api().get("/api/v1/stats/by-theme/", {"theme": "x"})
+    assert response.status_code == 400 and "theme" in response.json()["error"]["fields"]
+
+
+def test_every_statistic_has_a_schema_definition():
+    from suggestions import serializers
+
+    assert set(serializers.COUNT_HELP) == set(stats.COUNT_FIELDS)
+    assert set(serializers.RATE_HELP) == set(stats.RATE_FIELDS)
+    assert set(serializers.TOTAL_HELP) == set(stats.TOTAL_FIELDS)

@@ -359,6 +359,14 @@ def test_a_failed_email_is_recorded_and_not_retried(handled, monkeypatch):
     monkeypatch.undo()
     reminders.run(today=D(2023, 4, 6))
     assert not mail.outbox
+    call_command("send_reminders", "--date", "2023-04-06", "--retry-failed")
+    assert len(mail.outbox) == 3
+    assert not Notification.objects.exclude(email_status=EmailStatus.SENT).exists()
+
+
+def test_the_command_can_send_one_kind_only(handled):
+    call_command("send_reminders", "--date", "2023-04-06", "--kind", "co_opinion_overdue")
+    assert set(Notification.objects.values_list("kind", flat=True)) == {Kind.CO_OPINION_OVERDUE}
 
 
 def test_collecting_reminders_takes_a_constant_number_of_queries(

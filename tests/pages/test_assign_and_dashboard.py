@@ -97,7 +97,9 @@ def test_dashboard_shows_the_same_numbers_as_the_stats(client, replied, lead_del
     assert "太仓市发展和改革委员会" in html  # the department ranking
 
 
-def test_dashboard_ranks_departments_on_on_time_replies(client, staff, lead_department, co_department, lead_handler):
+def test_dashboard_ranks_departments_on_on_time_replies(
+    client, staff, lead_department, co_department, lead_handler
+):
     late_handler = factories.handler_user(co_department, username="late")
     on_time = factories.SuggestionFactory()
     late = factories.SuggestionFactory()

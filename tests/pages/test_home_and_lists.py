@@ -1,4 +1,4 @@
-"""Home page per role, the role lists (inbox, my suggestions, staff queues) and the filtered suggestion list."""
+"""Home page per role, the role lists (inbox, my suggestions, staff queues) and the filtered list."""
 
 from __future__ import annotations
 
@@ -96,7 +96,13 @@ def test_queue_pages_for_staff_only(staff, lead_handler, replied, client):
 
 
 def test_review_queue_links_to_rehandling(staff, replied, lead_delegate_user):
-    workflow.rate(suggestion=replied, attitude="satisfied", result="unsatisfied", comment="没解决", by=lead_delegate_user)
+    workflow.rate(
+        suggestion=replied,
+        attitude="satisfied",
+        result="unsatisfied",
+        comment="没解决",
+        by=lead_delegate_user,
+    )
     html = login(staff).get(reverse("queue", args=["review"])).content.decode()
     assert reverse("suggestion_step", args=[replied.pk, "rehandle"]) in html
     assert "没解决" in html

@@ -243,7 +243,13 @@ def test_other_delegate_may_not_rate(replied, other_delegate_user):
 
 
 def test_staff_order_rehandling_after_unsatisfied(replied, lead_delegate_user, staff):
-    workflow.rate(suggestion=replied, attitude="basically", result="unsatisfied", comment="未解决", by=lead_delegate_user)
+    workflow.rate(
+        suggestion=replied,
+        attitude="basically",
+        result="unsatisfied",
+        comment="未解决",
+        by=lead_delegate_user,
+    )
     client = login(staff)
     assert client.post(step_url(replied, "rehandle"), {"note": ""}).status_code == 200
     response = client.post(step_url(replied, "rehandle"), {"note": "请重新办理"})
@@ -253,7 +259,13 @@ def test_staff_order_rehandling_after_unsatisfied(replied, lead_delegate_user, s
 
 
 def test_handler_may_not_order_rehandling(replied, lead_delegate_user, lead_handler):
-    workflow.rate(suggestion=replied, attitude="satisfied", result="unsatisfied", comment="未解决", by=lead_delegate_user)
+    workflow.rate(
+        suggestion=replied,
+        attitude="satisfied",
+        result="unsatisfied",
+        comment="未解决",
+        by=lead_delegate_user,
+    )
     assert login(lead_handler).post(step_url(replied, "rehandle"), {"note": "x"}).status_code == 403
 
 
@@ -299,3 +311,10 @@ def test_reply_pdf_is_private_until_published_in_full(client, replied_with_pdf, 
     assert client.get(url).status_code == 404
     workflow.publish(suggestion=replied_with_pdf, mode=Publication.FULL, by=staff)
     assert client.get(url).status_code == 200
+
+
+def test_every_step_has_a_permission_rule_on_the_pages():
+    from suggestions.forms import STEPS
+    from suggestions.views import STEP_PERMISSIONS
+
+    assert set(STEPS) == set(STEP_PERMISSIONS)

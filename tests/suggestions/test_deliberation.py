@@ -255,7 +255,7 @@ def test_hard_wrapped(source_text: str, doc: Document, width: int) -> None:
 
 def test_hard_wrapped_every_width(source_text: str, doc: Document) -> None:
     reference = signature(doc)
-    for width in range(6, 120):
+    for width in range(4, 120):
         assert signature(parse(hard_wrap(source_text, width))) == reference, width
 
 
@@ -512,6 +512,82 @@ def test_no_themes(source_text: str) -> None:
     assert len(problems) == 1 and "主题" in problems[0].message
 
 
+def test_theme_without_count(source_text: str) -> None:
+    text = source_text.replace("三是关于增强转型升级驱动力方面（3条）", "三是关于增强转型升级驱动力方面")
+    problems = problems_of(text)
+    assert [p.line for p in problems] == [line_of(text, "三是关于增强转型升级驱动力方面")]
+    assert "条数" in problems[0].message
+
+
+def test_theme_ordinal_gap(source_text: str) -> None:
+    text = source_text.replace("三是关于增强转型升级驱动力方面", "四是关于增强转型升级驱动力方面")
+    problems = problems_of(text)
+    assert problems[0].line == line_of(text, "四是关于增强转型升级驱动力方面")
+    assert "主题序号" in problems[0].message
+
+
+def test_invalid_session_date(source_text: str) -> None:
+    text = source_text.replace("2023年1月3日至5日", "2023年2月30日至3月2日")
+    problems = problems_of(text)
+    assert [p.line for p in problems] == [line_of(text, "2023年2月30日")]
+    assert "日期无效" in problems[0].message
+
+
+def test_error_pickles(source_text: str) -> None:
+    import pickle
+
+    error = pytest.raises(DeliberationError, parse, "").value
+    copy = pickle.loads(pickle.dumps(error))
+    assert copy.problems == error.problems
+    assert str(copy) == str(error)
+
+
+def test_session_line_variants(source_text: str) -> None:
+    text = source_text.replace(
+        "2023年1月3日至5日，出席市十七届人大二次会议的代表们",
+        "市十七届人大二次会议于2022年12月30日至2023年1月2日召开，代表们",
+    )
+    document = parse(text)
+    assert document.session_name == "市十七届人大二次会议"
+    assert (document.start_date, document.end_date) == (date(2022, 12, 30), date(2023, 1, 2))
+    assert document.issued_on == date(2023, 2, 10)
+
+    single_day = parse(source_text.replace("2023年1月3日至5日", "2023年1月3日"))
+    assert single_day.start_date == single_day.end_date == date(2023, 1, 3)
+
+    no_header = parse(source_text.replace("2023年2月10日", ""))
+    assert no_header.issued_on is None
+
+
+def test_enumeration_inside_remark_is_not_a_theme(source_text: str, doc: Document) -> None:
+    # "一是关于……" at the start of a wrapped remark line must not open the suggestions part
+    text = source_text.replace(
+        "最大程度保护人民群众的生命安全和身体健康。",
+        "最大程度保护人民群众的生命安全和身体健康。\n一是关于防疫方面，措施有力。",
+    )
+    variant = parse(text)
+    assert signature(variant) == signature(doc)
+    assert variant.remarks[0].text.endswith("身体健康。一是关于防疫方面，措施有力。")
+
+
+def test_unattributed_text_after_heading(source_text: str) -> None:
+    text = source_text.replace(
+        "（八）突出作风提效，增强干事创业凝聚力。汪香元代表认为",
+        "（八）突出作风提效，增强干事创业凝聚力。代表们普遍关注作风建设。汪香元代表认为",
+    )
+    remarks = [r for r in parse(text).remarks if (r.part, r.section) == (2, 8)]
+    assert remarks[0].people == []
+    assert remarks[0].text == "代表们普遍关注作风建设。"
+    assert [p.name for p in remarks[1].people] == ["汪香元"]
+
+
+def test_form_feed_is_not_a_line_break(source_text: str, doc: Document) -> None:
+    text = source_text.replace("2.做强产业标识。", "2.做强产业\x0c标识。")
+    variant = parse(text)
+    assert signature(variant) == signature(doc)
+    assert [s.line for s in variant.suggestions] == [s.line for s in doc.suggestions]
+
+
 def test_parse_rejects_non_text() -> None:
     with pytest.raises(DeliberationError):
         parse(b"bytes")  # type: ignore[arg-type]
@@ -563,7 +639,10 @@ _WORD_CHARS = [
 
 _rng = random.Random(17)
 NAME_POOL = sorted(
-    {_rng.choice(_SURNAMES) + "".join(_rng.choice(_GIVEN) for _ in range(_rng.randint(1, 2))) for _ in range(400)}
+    {
+        _rng.choice(_SURNAMES) + "".join(_rng.choice(_GIVEN) for _ in range(_rng.randint(1, 2)))
+        for _ in range(400)
+    }
 )
 names = st.sampled_from(NAME_POOL)
 words = st.text(alphabet=_WORD_CHARS, min_size=1, max_size=8)

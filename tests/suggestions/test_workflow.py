@@ -23,6 +23,8 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test import override_settings
 
 from delegates.models import Delegate
 from departments.models import Department
@@ -185,23 +187,46 @@ def rate_lead(w: World, user, verdict: str = Verdict.SATISFIED) -> Rating:
 
 
 def snapshot(s: Suggestion) -> tuple:
-    """Everything a failed step must leave untouched."""
-    s.refresh_from_db()
-    return (
-        s.status,
-        s.round,
-        s.due_date,
-        s.key_supervision,
-        Event.objects.filter(suggestion=s).count(),
-        list(Assignment.objects.filter(suggestion=s).values_list("id", "status", "due_date").order_by("id")),
-        Reply.objects.filter(suggestion=s).count(),
-        list(Reply.objects.filter(suggestion=s).values_list("publication", flat=True)),
-        Rating.objects.filter(suggestion=s).count(),
-        ContactRecord.objects.filter(suggestion=s).count(),
-        ProgressUpdate.objects.filter(suggestion=s).count(),
-        CoHandlerOpinion.objects.filter(suggestion=s).count(),
-        list(ExtensionRequest.objects.filter(suggestion=s).values_list("status", flat=True)),
+    """Everything a failed step must leave untouched, read in one query."""
+    handling = [
+        Event,
+        Assignment,
+        Reply,
+        Rating,
+        ContactRecord,
+        ProgressUpdate,
+        CoHandlerOpinion,
+        ExtensionRequest,
+    ]
+    counts = [f"(SELECT COUNT(*) FROM {m._meta.db_table} WHERE suggestion_id = %s)" for m in handling]
+    states = (
+        [
+            f"(SELECT COUNT(*) FROM {Assignment._meta.db_table} WHERE suggestion_id = %s AND status = '{st}')"
+            for st in AssignmentStatus.values
+        ]
+        + [
+            f"(SELECT COUNT(*) FROM {Reply._meta.db_table} WHERE suggestion_id = %s AND publication = '{p}')"
+            for p in Publication.values
+        ]
+        + [
+            f"(SELECT COUNT(*) FROM {ExtensionRequest._meta.db_table} WHERE suggestion_id = %s AND status = '{st}')"
+            for st in RequestStatus.values
+        ]
     )
+    sql = (
+        f"SELECT status, round, due_date, key_supervision, {', '.join(counts + states)} "
+        f"FROM {Suggestion._meta.db_table} WHERE id = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [s.pk] * (len(counts) + len(states) + 1))
+        return cursor.fetchone()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _media_in_tmp(tmp_path_factory):
+    """One media folder for the module (conftest's per-test folder costs more than these tests)."""
+    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
+        yield
 
 
 # ---------------------------------------------------------------------------
@@ -450,9 +475,11 @@ def test_step_from_each_state(world, step, state):
             spec.prepare(world, state)
         events_before = Event.objects.filter(suggestion=s).count()
         user = world.users[role]
+        before = snapshot(s)
 
         spec.run(world, role, user)
 
+        assert snapshot(s) != before  # the snapshot sees what a step writes
         assert world.s.status == expected
         _assert_one_event(world, spec, user, state, events_before)
     else:

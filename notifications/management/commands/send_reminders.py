@@ -30,9 +30,17 @@ class Command(BaseCommand):
             "--kind", action="append", choices=Kind.values, help="only these kinds (repeatable)"
         )
         parser.add_argument("--dry-run", action="store_true", help="count what would be sent; store nothing")
+        parser.add_argument(
+            "--retry-failed", action="store_true", help="queue again the e-mails whose sending failed"
+        )
 
     def handle(self, *args, **options) -> None:
-        result = reminders.run(today=options["date"], kinds=options["kind"], dry_run=options["dry_run"])
+        result = reminders.run(
+            today=options["date"],
+            kinds=options["kind"],
+            dry_run=options["dry_run"],
+            retry_failed=options["retry_failed"],
+        )
         for kind, count in sorted(result.by_kind.items()):
             self.stdout.write(f"  {Kind(kind).label}（{kind}）: {count}")
         if options["dry_run"]:
