@@ -52,5 +52,20 @@ backup: setup
 restore: setup
 	@scripts/restore "$(FILE)"
 
+## make serve: production-like local run (gunicorn, DEBUG off, static files collected)
+serve: migrate
+	DJANGO_DEBUG=false DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-local-serve-only-0123456789abcdefghijklmnopqrstuvwxyz} \
+	DJANGO_SECURE_SSL_REDIRECT=false DJANGO_SECURE_COOKIES=false $(PY) manage.py collectstatic --noinput -v0
+	DJANGO_DEBUG=false DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-local-serve-only-0123456789abcdefghijklmnopqrstuvwxyz} \
+	DJANGO_SECURE_SSL_REDIRECT=false DJANGO_SECURE_COOKIES=false $(VENV)/bin/gunicorn -c gunicorn.conf.py config.wsgi:application
+
+## make bench: the benchmark table at 10,000 and 100,000 suggestions (PostgreSQL database tracker_bench)
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tracker_bench
+bench: setup
+	@command -v wrk >/dev/null || (apt-get install -y -qq wrk >/dev/null 2>&1 || echo "wrk missing: no throughput column")
+	@psql "$$(echo $(BENCH_DATABASE_URL) | sed 's|/[^/]*$$|/postgres|')" -tAc "SELECT 1 FROM pg_database WHERE datname='tracker_bench'" | grep -q 1 \
+	  || psql "$$(echo $(BENCH_DATABASE_URL) | sed 's|/[^/]*$$|/postgres|')" -c "CREATE DATABASE tracker_bench ENCODING 'UTF8' LC_CTYPE 'C.UTF-8' LC_COLLATE 'C.UTF-8' TEMPLATE template0"
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/run.py --sizes 10000 100000
+
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
