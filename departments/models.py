@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class DepartmentKind(models.TextChoices):
@@ -37,6 +38,7 @@ class Department(models.Model):
     )
 
     objects = DepartmentManager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("承办单位")
