@@ -635,6 +635,7 @@ def log_contact(
         method=method,
         contacted_on=contacted_on,
         delegates=[d.name for d in met],
+        on_behalf=_on_behalf(by, suggestion, permissions.handler_assignments) or None,
     )
     return record
 
@@ -663,7 +664,14 @@ def add_progress(
         reported_on=_date_not_future(reported_on, "reported_on"),
         created_by=by,
     )
-    _record(suggestion, EventKind.PROGRESS, by, department=assignment.department, note=text)
+    _record(
+        suggestion,
+        EventKind.PROGRESS,
+        by,
+        department=assignment.department,
+        note=text,
+        on_behalf=_on_behalf(by, suggestion, permissions.handler_assignments) or None,
+    )
     return update
 
 
@@ -688,6 +696,7 @@ def give_co_opinion(
         by,
         department=assignment.department,
         on_time=opinion.submitted_on <= assignment.due_date,
+        on_behalf=_on_behalf(by, suggestion, permissions.handler_assignments) or None,
     )
     return opinion
 
@@ -1002,7 +1011,14 @@ def withdraw(*, suggestion: Suggestion, reason: str = "", by) -> Suggestion:
     _require_status(suggestion, [Status.REGISTERED, *OPEN_STATUSES], _("撤回"))
     reason = _text(reason, "reason", _("撤回理由"), required=not permissions.is_lead_delegate(by, suggestion))
     before = _move(suggestion, Status.WITHDRAWN)
-    _record(suggestion, EventKind.WITHDRAW, by, before=before, note=reason)
+    _record(
+        suggestion,
+        EventKind.WITHDRAW,
+        by,
+        before=before,
+        note=reason,
+        on_behalf=_on_behalf(by, suggestion, permissions.is_lead_delegate) or None,
+    )
     return suggestion
 
 
@@ -1102,5 +1118,13 @@ def follow_up(*, suggestion: Suggestion, text: str, fulfilled: bool = False, by)
         reported_on=_today(),
         created_by=by,
     )
-    _record(suggestion, EventKind.FOLLOW_UP, by, department=last.department, note=text, fulfilled=fulfilled)
+    _record(
+        suggestion,
+        EventKind.FOLLOW_UP,
+        by,
+        department=last.department,
+        note=text,
+        fulfilled=fulfilled,
+        on_behalf=_on_behalf(by, suggestion, permissions.is_lead_handler_any_round) or None,
+    )
     return update

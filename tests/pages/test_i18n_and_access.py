@@ -34,9 +34,9 @@ def test_language_switch_to_english_and_back(client, suggestion):
     assert "建议列表" in client.get(reverse("suggestion_list")).content.decode()
 
 
-def test_english_browser_preference_is_honoured(client, suggestion):
+def test_chinese_by_default_even_when_the_browser_asks_for_english(client, suggestion):
     html = client.get(reverse("home"), headers={"accept-language": "en"}).content.decode()
-    assert "Skip to content" in html
+    assert '<html lang="zh-Hans">' in html and "Skip to content" not in html
 
 
 def _po_entries() -> dict[str, tuple[list[str], bool]]:

@@ -1443,6 +1443,38 @@ def test_lead_handler_reply_is_not_on_behalf(world):
     assert "on_behalf" not in world.s.events.get(kind=EventKind.REPLY).data
 
 
+# Steps staff may enter for a department or a delegate (代录), and the role whose own step it is.
+ON_BEHALF = [
+    ("acknowledge", "lead_handler"),
+    ("log_contact", "lead_handler"),
+    ("add_progress", "co_handler"),
+    ("give_co_opinion", "co_handler"),
+    ("reply", "lead_handler"),
+    ("rate", "lead_delegate"),
+    ("withdraw", "lead_delegate"),
+    ("follow_up", "lead_handler"),
+]
+
+
+@pytest.mark.parametrize(("step", "owner"), ON_BEHALF)
+@pytest.mark.parametrize("by", ["owner", "staff"])
+def test_staff_entries_on_behalf_are_marked_in_the_event(world, step, owner, by):
+    spec = SPECS[step]
+    world.at(spec.role_state)
+    role = owner if by == "owner" else "staff"
+
+    spec.run(world, role, world.users[role])
+
+    event = world.s.events.filter(kind=spec.kind).latest("id")
+    assert event.actor == world.users[role]
+    assert event.data.get("on_behalf") is (True if by == "staff" else None)
+
+
+def test_every_step_staff_may_take_for_others_is_in_the_on_behalf_table():
+    shared = {name for name, spec in SPECS.items() if "staff" in spec.roles and spec.roles - {"staff"}}
+    assert shared - {"rate_as_co_proposer"} == {step for step, _ in ON_BEHALF}
+
+
 # ---------------------------------------------------------------------------
 # Rating
 # ---------------------------------------------------------------------------
