@@ -16,7 +16,6 @@ from django.views.decorators.http import require_POST
 from delegates.models import Delegate
 from notifications import links
 from notifications.models import Notification
-from suggestions import permissions
 from suggestions.forms import STEPS, run_step
 from suggestions.models import Rating, Suggestion
 
@@ -25,7 +24,6 @@ PAGE_SIZE = 30
 
 def _render(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
     """render() with the viewer's roles, which the base template's navigation reads."""
-    context["nav_roles"] = permissions.roles(request.user)
     return render(request, template, context, status=status)
 
 

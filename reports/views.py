@@ -38,7 +38,6 @@ SUPERVISION_ROWS = 100  # per list; the full lists are one link away
 
 def _render(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
     """render() with the viewer's roles, which the base template's navigation reads."""
-    context["nav_roles"] = permissions.roles(request.user)
     return render(request, template, context, status=status)
 
 

@@ -46,7 +46,6 @@ class UploadForm(forms.Form):
 
 
 def _render(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
-    context["nav_roles"] = permissions.roles(request.user)  # base.html's navigation
     return render(request, template, context, status=status)
 
 

@@ -4,7 +4,7 @@ from django.contrib.auth.models import Group, Permission
 
 from suggestions.permissions import DASHBOARD_GROUP, STAFF_GROUP
 
-STAFF_APPS = ["suggestions", "delegates", "departments", "authtoken", "accounts"]
+STAFF_APPS = ["suggestions", "delegates", "departments", "authtoken", "accounts", "notifications"]
 STAFF_AUTH_CODENAMES = ["view_user", "add_user", "change_user", "view_group"]
 
 

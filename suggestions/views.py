@@ -61,8 +61,7 @@ HOME_ROWS = 5
 
 
 def _render(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
-    """render() with the viewer's roles for the navigation."""
-    context["nav_roles"] = permissions.roles(request.user)
+    """render() with a status (the navigation roles come from the context processor)."""
     return render(request, template, context, status=status)
 
 

@@ -876,6 +876,11 @@ def reply(
         on_time=answer.on_time,
         on_behalf=_on_behalf(by, suggestion, permissions.is_lead_handler) or None,
     )
+    # The reply e-mail with each proposer's one-click rating link, once the reply is committed.
+    from notifications.tasks import notify_replied
+
+    suggestion_id = suggestion.pk
+    transaction.on_commit(lambda: notify_replied.enqueue(suggestion_id=suggestion_id))
     return answer
 
 
