@@ -32,6 +32,7 @@ from suggestions.models import (
     Proposer,
     Publication,
     Rating,
+    Remark,
     Reply,
     Suggestion,
     Theme,
@@ -486,3 +487,12 @@ class EventAdmin(HandlingRecordAdmin):
 class WorkdayCorrectionAdmin(admin.ModelAdmin):
     list_display = ["date", "is_workday", "note"]
     date_hierarchy = "date"
+
+
+@admin.register(Remark)
+class RemarkAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "session", "part", "section", "position"]
+    list_filter = ["session", "part"]
+    search_fields = ["text", "heading", "delegates__name"]
+    autocomplete_fields = ["delegates"]
+    list_select_related = ["session"]

@@ -45,10 +45,6 @@ class UploadForm(forms.Form):
         return upload
 
 
-def _render(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
-    return render(request, template, context, status=status)
-
-
 def _staff_only(request: HttpRequest) -> None:
     if not permissions.is_staff(request.user):
         raise PermissionDenied
@@ -75,7 +71,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         else:
             request.session[SESSION_KEY] = {"text": text, "digest": _digest(text), "filename": uploaded.name}
             return redirect("import_review")
-    return _render(request, "imports/upload.html", {"form": form, "problems": problems})
+    return render(request, "imports/upload.html", {"form": form, "problems": problems})
 
 
 @login_required
@@ -89,8 +85,8 @@ def review(request: HttpRequest) -> HttpResponse:
     try:
         plan = importer.plan(parse(stored["text"]), source=stored["text"])
     except DeliberationError as error:  # cannot happen: the text was parsed on upload
-        return _render(request, "imports/upload.html", {"form": UploadForm(), "problems": error.problems})
-    return _render(
+        return render(request, "imports/upload.html", {"form": UploadForm(), "problems": error.problems})
+    return render(
         request,
         "imports/review.html",
         {"plan": plan, "digest": stored["digest"], "filename": stored["filename"]},

@@ -46,7 +46,6 @@ from suggestions.models import (
     Proposer,
     Publication,
     Rating,
-    Remark,
     Reply,
     RequestStatus,
     Status,
@@ -54,10 +53,12 @@ from suggestions.models import (
     Verdict,
     chinese_ordinal,
 )
+from suggestions.remarks import remarks_for, search_remarks
 
 PAGE_SIZE = 20
 ASSIGN_PAGE_SIZE = 50
 HOME_ROWS = 5
+REMARK_HITS = 20
 
 
 def _render(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
@@ -935,10 +936,14 @@ def delegate_list(request: HttpRequest) -> HttpResponse:
         joined=Count("proposals", filter=Q(proposals__position__gt=1)),
     ).order_by("name")
     q = (request.GET.get("q") or "").strip()[:32]
+    remark_hits = []
     if q:
         qs = qs.filter(name__icontains=q)
+        remark_hits = list(search_remarks(q)[:REMARK_HITS])
     page = _paginate(request, qs, 50)
-    return _render(request, "delegates/delegate_list.html", {"page_obj": page, "q": q})
+    return _render(
+        request, "delegates/delegate_list.html", {"page_obj": page, "q": q, "remark_hits": remark_hits}
+    )
 
 
 def delegate_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -959,9 +964,7 @@ def delegate_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("suggestion", "reply__department")
         .order_by("suggestion__number", "round")
     )
-    remarks = list(
-        Remark.objects.filter(delegates=delegate).order_by("session", "part", "section", "position")
-    )
+    remarks = list(remarks_for(delegate))
     return _render(
         request,
         "delegates/delegate_detail.html",

@@ -1,7 +1,8 @@
 """Each role reads exactly what DOMAIN.md allows, through lists and details alike.
 
 Cast: `handled` (a replied suggestion of the lead and co departments, with a record of every kind, its
-reply unpublished) and `unassigned` (registered, no department).
+reply unpublished) and `unassigned` (registered, no department), built once for the module; each test
+runs in a savepoint on top, so what one writes (a publication) is undone after it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ import pytest
 
 from suggestions import workflow
 from suggestions.models import PUBLIC_EVENT_KINDS
+from suggestions.roles import ensure_role_groups
+from tests import factories
+from tests.api.world import make_handled
 
 ROLES = [
     "public",
@@ -27,11 +31,61 @@ FOLLOWS = {"lead_delegate_user", "co_proposer_user", "lead_handler", "co_handler
 HANDLERS_ONLY = {"lead_handler", "co_handler", "other_handler"}
 
 
+@pytest.fixture(scope="module")
+def cast(module_db):
+    with module_db():
+        ensure_role_groups()
+        lead, co, other = (factories.DepartmentFactory(name=f"太仓市{n}局") for n in ("主办", "协办", "其他"))
+        people = {
+            "staff": factories.staff_user(username="staff"),
+            "dashboard": factories.dashboard_user(username="dashboard"),
+            "lead_handler": factories.handler_user(lead, username="lead_handler"),
+            "co_handler": factories.handler_user(co, username="co_handler"),
+            "other_handler": factories.handler_user(other, username="other_handler"),
+            "other_delegate_user": factories.delegate_user(
+                factories.DelegateFactory(), username="other_delegate"
+            ),
+        }
+        s = factories.SuggestionFactory()
+        people["lead_delegate_user"] = factories.delegate_user(s.lead_delegate, username="lead_delegate")
+        people["co_proposer_user"] = factories.delegate_user(s.co_proposers[0], username="co_proposer")
+        s = workflow.assign(suggestion=s, lead=lead, co_handlers=[co], by=people["staff"])
+        workflow.acknowledge(suggestion=s, by=people["lead_handler"])
+        s.refresh_from_db()
+        handled = make_handled(
+            s,
+            staff=people["staff"],
+            lead_handler=people["lead_handler"],
+            co_handler=people["co_handler"],
+            co_proposer_user=people["co_proposer_user"],
+        )
+        return {**people, "handled": handled, "unassigned": factories.SuggestionFactory(title="另一条建议")}
+
+
 @pytest.fixture
-def as_role(request, api, handled, unassigned):
+def handled(db, cast):
+    return cast["handled"]
+
+
+@pytest.fixture
+def unassigned(db, cast):
+    return cast["unassigned"]
+
+
+@pytest.fixture
+def staff(db, cast):
+    return cast["staff"]
+
+
+@pytest.fixture
+def lead_delegate_user(db, cast):
+    return cast["lead_delegate_user"]
+
+
+@pytest.fixture
+def as_role(db, api, cast):
     def make(role: str):
-        user = None if role == "public" else request.getfixturevalue(role)
-        return api(user)
+        return api(None if role == "public" else cast[role])
 
     return make
 

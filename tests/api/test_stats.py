@@ -32,8 +32,21 @@ def _rate(s, staff, result, delegate=None):
     )
 
 
+@pytest.fixture(scope="module")
+def world_data(module_db):
+    with module_db():
+        from suggestions.roles import ensure_role_groups
+
+        ensure_role_groups()
+        return build_world(factories.staff_user(username="stats_staff"))
+
+
 @pytest.fixture
-def world(staff, groups):
+def world(db, world_data):
+    return world_data
+
+
+def build_world(staff):
     """Eight suggestions in two themes, three departments.
 
     theme 1: S1 A on time, met, lead satisfied, a co-proposer unsatisfied (not counted), closed

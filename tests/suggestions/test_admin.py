@@ -323,7 +323,7 @@ def test_a_full_cycle_through_the_admin(staff_client, staff):
         (EventKind.PUBLISH, "closed", "closed", 2, staff),
     ]
     on_behalf = {e.kind for e in s.events.all() if e.data.get("on_behalf")}
-    assert on_behalf == {EventKind.ACKNOWLEDGE, EventKind.REPLY, EventKind.RATE}
+    assert on_behalf == {EventKind.ACKNOWLEDGE, EventKind.CONTACT, EventKind.REPLY, EventKind.RATE}
     assert s.events.get(kind=EventKind.RATE, round=1).data["delegate"] == lead.name
     assert {r.is_lead for r in s.ratings.all()} == {True}
 
