@@ -63,19 +63,46 @@ def roles(user) -> Roles:
     cached = getattr(user, "_tracker_roles", None)
     if cached is not None:
         return cached
-    group_names = set(user.groups.values_list("name", flat=True))
-    from delegates.models import Delegate
-
-    delegate_id = Delegate.objects.filter(user=user).values_list("id", flat=True).first()
-    result = Roles(
-        authenticated=True,
-        staff=user.is_superuser or STAFF_GROUP in group_names,
-        dashboard=DASHBOARD_GROUP in group_names and not user.is_superuser,
-        department_ids=frozenset(user.departments.values_list("id", flat=True)),
-        delegate_id=delegate_id,
-    )
+    result = _read_roles(user)
     user._tracker_roles = result
     return result
+
+
+def _read_roles(user) -> Roles:
+    """Groups, delegate link and department memberships in one query."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import CharField, Exists, OuterRef, StringAgg, Subquery, Value
+    from django.db.models.functions import Cast
+
+    from delegates.models import Delegate
+    from departments.models import Department
+
+    User = get_user_model()
+    in_group = User.groups.through.objects.filter(user_id=OuterRef("pk"))
+    memberships = (
+        Department.members.through.objects.filter(user_id=OuterRef("pk"))
+        .values("user_id")
+        .annotate(ids=StringAgg(Cast("department_id", CharField()), Value(",")))
+        .values("ids")
+    )
+    staff_group, dashboard_group, delegate_id, department_ids = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            staff_group=Exists(in_group.filter(group__name=STAFF_GROUP)),
+            dashboard_group=Exists(in_group.filter(group__name=DASHBOARD_GROUP)),
+            delegate_pk=Subquery(Delegate.objects.filter(user_id=OuterRef("pk")).values("pk")[:1]),
+            department_ids=Subquery(memberships),
+        )
+        .values_list("staff_group", "dashboard_group", "delegate_pk", "department_ids")
+        .get()
+    )
+    return Roles(
+        authenticated=True,
+        staff=user.is_superuser or staff_group,
+        dashboard=dashboard_group and not user.is_superuser,
+        department_ids=frozenset(int(i) for i in (department_ids or "").split(",") if i),
+        delegate_id=delegate_id,
+    )
 
 
 def forget_roles(user) -> None:

@@ -14,7 +14,7 @@ from suggestions import permissions, workflow
 from tests import factories
 
 N = 15
-ROLES = 3  # permissions.roles(user): groups, delegate, departments
+ROLES = 1  # permissions.roles(user): groups, delegate and departments in one query
 
 # path -> the most queries one request may take, whatever the number of rows
 MAX_QUERIES = {

@@ -1,8 +1,10 @@
 """Two steps on one suggestion at the same moment (PostgreSQL row locks): one wins, the row stays whole.
 
 Each race starts its threads at a barrier; every workflow step waits a moment right after taking the
-row lock, so without the lock both threads would read the same state. The loser must get a
-ValidationError, never a crash, and the data must show exactly one success.
+row lock, so without the lock both threads would read the same state. Where the two steps exclude
+each other, exactly one wins and the loser gets a ValidationError, never a crash; where one may
+follow the other (assign, then withdraw), the events must tell one serial history. Either way: no
+duplicate rows, one event per success.
 """
 
 from __future__ import annotations
@@ -26,16 +28,14 @@ pytestmark = [postgres_only, pytest.mark.django_db(transaction=True)]
 HOLD_LOCK_SECONDS = 0.3
 
 
-@pytest.fixture(autouse=True)
-def _slow_steps(monkeypatch):
-    """Hold the row lock a moment after taking it (`_check` runs right after `_lock` in every step)."""
-    check = workflow._check
+def _holding_the_lock(check: Callable[[bool], None]) -> Callable[[bool], None]:
+    """`_check` runs right after `_lock` in every step: wait there, holding the row lock."""
 
     def slow_check(allowed: bool) -> None:
         time.sleep(HOLD_LOCK_SECONDS)
         check(allowed)
 
-    monkeypatch.setattr(workflow, "_check", slow_check)
+    return slow_check
 
 
 def race(*steps: Callable[[Suggestion, object], object], suggestion: Suggestion, users: list) -> list[tuple]:
@@ -61,10 +61,15 @@ def race(*steps: Callable[[Suggestion, object], object], suggestion: Suggestion,
         threading.Thread(target=run, args=(i, step, u.pk))
         for i, (step, u) in enumerate(zip(steps, users, strict=True))
     ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    check = workflow._check
+    workflow._check = _holding_the_lock(check)
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+    finally:
+        workflow._check = check
     assert not any(t.is_alive() for t in threads)
     return outcomes
 

@@ -122,7 +122,7 @@ def test_an_inactive_user_has_no_role(users):
 def test_roles_are_read_once_per_user_object(users, django_assert_num_queries):
     staff = users["staff"]
     permissions.forget_roles(staff)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(1):
         permissions.roles(staff)
         permissions.roles(staff)
         permissions.is_staff(staff)

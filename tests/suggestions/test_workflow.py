@@ -4,8 +4,12 @@ The tables at the top say, for each step, from which states it is allowed (and w
 and which roles may take it. Three parametrised tests walk them:
 
 - a step succeeds from each allowed state and records exactly one event (actor, from, to);
-- a step from any other state raises ValidationError and writes nothing;
+- a step from any other state raises ValidationError and writes nothing (a handler-only step on a
+  suggestion not yet assigned raises PermissionDenied: the handler has no relation to it yet);
 - each role not allowed gets PermissionDenied and writes nothing; each allowed role succeeds.
+
+The users and one suggestion per state are built once for the module (`cast`); each test runs in
+a savepoint on top of them.
 
 Deadline arithmetic is in test_calendar.py; here only its use by the steps.
 """
@@ -900,8 +904,7 @@ def test_assign_sets_the_default_deadlines(world):
     s = world.s
     assert s.status == S.ASSIGNED
     assert s.due_date == dt.date(2023, 4, 18)
-    lead, co = s.assignments.order_by("role")  # "co" < "lead"
-    lead, co = (co, lead) if co.role == HandlerRole.LEAD else (lead, co)
+    lead, co = s.assignments.get(role=HandlerRole.LEAD), s.assignments.get(role=HandlerRole.CO)
     assert (lead.role, lead.department, lead.round) == (HandlerRole.LEAD, world.lead_department, 1)
     assert (co.role, co.department) == (HandlerRole.CO, world.co_department)
     for a in (lead, co):
