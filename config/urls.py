@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
@@ -19,5 +17,5 @@ urlpatterns = [
     path("import/", include("suggestions.import_urls")),
     path("", include("suggestions.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No /media/ route, not even with DEBUG: the only uploads are reply letters, and they are served by
+# `reply_pdf`, which checks who may read them (an unpublished reply's letter stays private).

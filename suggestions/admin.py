@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -235,9 +235,8 @@ class SuggestionAdmin(SimpleHistoryAdmin):
 
     @admin.display(description=_("办理操作"))
     def workflow_actions(self, obj: Suggestion) -> str:
-        if obj is None or obj.pk is None or not hasattr(self, "_request"):
-            return "—"
-        steps = available_steps(self._request.user, obj)
+        user = getattr(obj, "_admin_user", None)
+        steps = available_steps(user, obj) if user is not None and obj.pk else []
         if not steps:
             return "—"
         return format_html_join(
@@ -246,9 +245,11 @@ class SuggestionAdmin(SimpleHistoryAdmin):
             ((reverse("admin:suggestions_suggestion_step", args=[obj.pk, s.name]), s.label) for s in steps),
         )
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        self._request = request
-        return super().change_view(request, object_id, form_url, extra_context)
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj._admin_user = request.user  # this request's user, for the step buttons
+        return obj
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -451,8 +452,15 @@ class ReplyAdmin(SimpleHistoryAdmin):
         "publication",
         "published_at",
         "created_by",
-        "pdf",
+        "letter",
     ]
+    exclude = ["pdf"]
+
+    @admin.display(description=_("答复函 PDF"))
+    def letter(self, obj: Reply) -> str:
+        if not obj.pdf:
+            return "—"
+        return format_html('<a href="{}">{}</a>', reverse("reply_pdf", args=[obj.pk]), obj.pdf.name)
 
     @admin.display(description=_("按期"), boolean=True)
     def on_time_display(self, obj: Reply) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -268,6 +269,17 @@ class ExtensionRequestSerializer(serializers.ModelSerializer):
 REPLY_FULL_TEXT_FIELDS = ("text", "pdf", "signer", "contact_person", "contact_phone")
 
 
+class LetterField(serializers.FileField):
+    """The signed letter's address on the page that checks who may read it (never the file's storage path)."""
+
+    def to_representation(self, value) -> str | None:
+        if not value:
+            return None
+        url = reverse("reply_pdf", args=[value.instance.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
+
 class ReplySerializer(RedactingSerializer):
     """答复. Viewers outside the handling record see published replies only; for a reply published by
     title only (仅公开标题) the text, the letter and the signer and contact fields are null."""
@@ -275,7 +287,7 @@ class ReplySerializer(RedactingSerializer):
     department = DepartmentRefSerializer(read_only=True)
     on_time = serializers.BooleanField(read_only=True, help_text=_("答复日期不晚于当时的答复期限"))
     text = serializers.CharField(read_only=True, allow_null=True)
-    pdf = serializers.FileField(read_only=True, allow_null=True, use_url=True)
+    pdf = LetterField(read_only=True, allow_null=True)
     signer = serializers.CharField(read_only=True, allow_null=True)
     contact_person = serializers.CharField(read_only=True, allow_null=True)
     contact_phone = serializers.CharField(read_only=True, allow_null=True)

@@ -55,7 +55,7 @@ from suggestions.models import (
 TRANSITIONS: dict[str, set[str]] = {
     Status.REGISTERED: {Status.ASSIGNED, Status.NOT_ACCEPTED, Status.WITHDRAWN},
     Status.ASSIGNED: {Status.ASSIGNED, Status.IN_PROGRESS, Status.WITHDRAWN},
-    Status.IN_PROGRESS: {Status.IN_PROGRESS, Status.ASSIGNED, Status.REPLIED, Status.WITHDRAWN},
+    Status.IN_PROGRESS: {Status.REPLIED, Status.WITHDRAWN},
     Status.REPLIED: {Status.CLOSED, Status.REVIEW},
     Status.REVIEW: {Status.IN_PROGRESS, Status.CLOSED},
     Status.CLOSED: set(),

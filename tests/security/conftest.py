@@ -20,6 +20,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 from rest_framework.authtoken.models import Token
@@ -81,6 +82,7 @@ LETTER = b"%PDF-1.4\n% SECRET-LETTER-S1\n1 0 obj << /Type /Catalog >> endobj\ntr
 class World:
     users: dict[str, object]  # role -> user (no entry for anon)
     tokens: dict[str, str]
+    sessions: dict[str, str] = field(default_factory=dict)  # role -> session key
     ids: dict[str, int] = field(default_factory=dict)  # names used in the URL templates
 
     def api(self, role: str) -> APIClient:
@@ -90,9 +92,10 @@ class World:
         return client
 
     def page(self, role: str) -> Client:
+        """A browser logged in as the role (its session was opened when the world was built)."""
         client = Client()
         if role != "anon":
-            client.force_login(self.users[role])
+            client.cookies[settings.SESSION_COOKIE_NAME] = self.sessions[role]
         return client
 
 
@@ -174,6 +177,11 @@ def build_world() -> World:
     s3 = factories.SuggestionFactory(title="TITLE-S3", proposers=[d4])
 
     tokens = {role: Token.objects.create(user=user).key for role, user in users.items()}
+    sessions = {}
+    for role, user in users.items():
+        browser = Client()
+        browser.force_login(user)
+        sessions[role] = browser.cookies[settings.SESSION_COOKIE_NAME].value
     for user in users.values():
         permissions.forget_roles(user)
     s1_events = Event.objects.filter(suggestion=s1)
@@ -181,6 +189,7 @@ def build_world() -> World:
     return World(
         users=users,
         tokens=tokens,
+        sessions=sessions,
         ids={
             "s1": s1.pk,
             "s2": s2.pk,

@@ -1,0 +1,168 @@
+"""`generate_demo_load`: synthetic suggestions in every state, written as raw rows (COPY on PostgreSQL,
+executemany on SQLite), that still tell a coherent story and respect the handling invariants."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter, defaultdict
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db.models import F
+
+from suggestions.models import (
+    Assignment,
+    AssignmentStatus,
+    CongressSession,
+    Event,
+    EventKind,
+    HandlerRole,
+    Proposer,
+    Rating,
+    Reply,
+    Status,
+    Suggestion,
+)
+from tests.conftest import postgres_only
+
+N = 300
+ANSWERED = {Status.REPLIED, Status.REVIEW, Status.CLOSED}
+NOT_ASSIGNED = {Status.REGISTERED, Status.NOT_ACCEPTED}
+
+
+def generate(n: int = N, seed: int = 2023) -> str:
+    out = io.StringIO()
+    call_command("generate_demo_load", suggestions=n, seed=seed, batch=120, stdout=out)
+    return out.getvalue()
+
+
+def story(session: CongressSession) -> list[tuple]:
+    """What the seed decides about each suggestion of a session, in number order (not its ids)."""
+    return list(
+        Suggestion.objects.filter(session=session)
+        .order_by("number")
+        .values_list("title", "text", "status", "round", "key_supervision", "theme__ordinal", "due_date")
+    )
+
+
+@pytest.fixture
+def generated(db):
+    output = generate()
+    assert f"created {N} suggestions" in output
+
+
+def test_every_state_in_several_sessions(generated):
+    assert Suggestion.objects.count() == N
+    statuses = Counter(Suggestion.objects.values_list("status", flat=True))
+    assert set(statuses) == set(Status.values)
+    assert statuses[Status.CLOSED] > statuses[Status.NOT_ACCEPTED]
+    assert CongressSession.objects.filter(suggestions__isnull=False).distinct().count() >= 3
+    assert Suggestion.objects.filter(round__gt=1).exists()
+    assert 7 <= Event.objects.count() / N <= 14
+    assert set(Event.objects.values_list("kind", flat=True)) >= {
+        EventKind.REGISTER, EventKind.ASSIGN, EventKind.ACKNOWLEDGE, EventKind.REPLY, EventKind.RATE,
+        EventKind.REHANDLE, EventKind.WITHDRAW, EventKind.NOT_ACCEPT, EventKind.PUBLISH,
+    }  # fmt: skip
+    # each suggestion numbered 1..n in its session, proposers 1..k with one lead
+    for session in CongressSession.objects.filter(suggestions__isnull=False).distinct():
+        numbers = sorted(Suggestion.objects.filter(session=session).values_list("number", flat=True))
+        assert numbers == list(range(1, len(numbers) + 1))
+    positions = defaultdict(list)
+    for suggestion_id, position in Proposer.objects.values_list("suggestion", "position"):
+        positions[suggestion_id].append(position)
+    assert len(positions) == N
+    assert all(sorted(p) == list(range(1, len(p) + 1)) for p in positions.values())
+
+
+def test_one_active_lead_per_round_and_a_due_date_once_assigned(generated):
+    leads = Counter(
+        Assignment.objects.active().filter(role=HandlerRole.LEAD).values_list("suggestion", "round")
+    )
+    assert set(leads.values()) == {1}
+    lead_due = dict(
+        ((s, r), due)
+        for s, r, due in Assignment.objects.filter(role=HandlerRole.LEAD).values_list(
+            "suggestion", "round", "due_date"
+        )
+    )
+    for pk, status, rounds, due_date in Suggestion.objects.values_list("pk", "status", "round", "due_date"):
+        if status in NOT_ASSIGNED:
+            assert rounds == 1 and due_date is None
+            assert not any(s == pk for s, _ in leads)
+        else:
+            assert [r for r in range(1, rounds + 1) if leads[(pk, r)] == 1] == list(range(1, rounds + 1))
+            assert due_date == lead_due[(pk, rounds)]
+    # a pending (unsigned) lead only on a suggestion waiting in 已交办 or withdrawn before signing
+    pending = set(
+        Assignment.objects.filter(status=AssignmentStatus.PENDING).values_list(
+            "suggestion__status", flat=True
+        )
+    )
+    assert pending <= {Status.ASSIGNED, Status.WITHDRAWN}
+
+
+def test_replies_and_ratings_follow_the_status(generated):
+    status_round = dict(
+        (pk, (status, r)) for pk, status, r in Suggestion.objects.values_list("pk", "status", "round")
+    )
+    for suggestion_id, reply_round in Reply.objects.values_list("suggestion", "round"):
+        status, rounds = status_round[suggestion_id]
+        # the current round's reply only once replied; earlier rounds' replies were rated 不满意
+        assert reply_round < rounds or status in ANSWERED
+    replied_now = {s for s, r in Reply.objects.values_list("suggestion", "round") if status_round[s][1] == r}
+    assert replied_now == {pk for pk, (status, _) in status_round.items() if status in ANSWERED}
+    rated_now = {s for s, r in Rating.objects.values_list("suggestion", "round") if status_round[s][1] == r}
+    assert rated_now == {
+        pk for pk, (status, _) in status_round.items() if status in (Status.REVIEW, Status.CLOSED)
+    }
+    assert not Rating.objects.exclude(reply__suggestion=F("suggestion"), reply__round=F("round")).exists()
+    leads = set(Proposer.objects.filter(position=1).values_list("suggestion", "delegate"))
+    assert set(Rating.objects.values_list("suggestion", "delegate")) <= leads
+
+
+def test_each_timeline_leads_to_the_status(generated):
+    """Events in time order: each starts from the status the one before left, the last gives the status."""
+    timelines = defaultdict(list)
+    for event in Event.objects.order_by("suggestion", "at", "id").values(
+        "suggestion", "from_status", "to_status"
+    ):
+        timelines[event["suggestion"]].append(event)
+    status = dict(Suggestion.objects.values_list("pk", "status"))
+    assert set(timelines) == set(status)
+    for pk, events in timelines.items():
+        assert events[0]["from_status"] == Status.REGISTERED
+        for before, after in zip(events, events[1:], strict=False):
+            assert before["to_status"] == after["from_status"], pk
+        assert events[-1]["to_status"] == status[pk]
+    assert Event.objects.filter(data={}).count() == Event.objects.count()
+
+
+def test_the_same_seed_tells_the_same_story_again(generated):
+    first = {session.pk: story(session) for session in CongressSession.objects.all()}
+    counts = {model: model.objects.count() for model in (Suggestion, Assignment, Reply, Rating, Event)}
+    generate()  # appended: numbered on from the last suggestion of each session
+    for model, count in counts.items():
+        assert model.objects.count() == 2 * count, model
+    for session in CongressSession.objects.all():
+        again = story(session)
+        assert again[len(again) // 2 :] == first[session.pk]
+    generate(n=30, seed=7)
+    assert Suggestion.objects.count() == 2 * N + 30
+
+
+def test_the_count_is_checked(db):
+    with pytest.raises(CommandError, match="--suggestions"):
+        generate(n=0)
+    assert not Suggestion.objects.exists()
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_batches_are_written_in_parallel():
+    """With no caller's transaction, writer threads COPY the batches on their own connections."""
+    generate(n=400)
+    assert Suggestion.objects.count() == 400
+    assert sorted(Suggestion.objects.values_list("number", flat=True)) == sorted(
+        n for size in (134, 133, 133) for n in range(1, size + 1)
+    )
+    assert 7 <= Event.objects.count() / 400 <= 14
