@@ -35,7 +35,7 @@ run: demo
 ## make test: set up with the dev dependencies and run the whole suite (PostgreSQL if DATABASE_URL is set)
 test: setup-dev
 	@scripts/ensure-chromium
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 lint: setup-dev
 	$(VENV)/bin/ruff check .
