@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -140,15 +141,26 @@ class ReadViewSet(viewsets.ReadOnlyModelViewSet):
     ordering = ["pk"]
 
 
+class IdFilter(filters.NumberFilter):
+    """A row id: a whole number a database column can hold (a larger one is a 400, never a crash)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
 class RecordFilter(filters.FilterSet):
     """Filters common to the handling records."""
 
-    suggestion = filters.NumberFilter(field_name="suggestion_id", help_text=gettext_lazy("suggestion id"))
+    suggestion = IdFilter(field_name="suggestion_id", help_text=gettext_lazy("suggestion id"))
     round = filters.NumberFilter(field_name="round", min_value=1, max_value=100)
 
 
 class DepartmentRecordFilter(RecordFilter):
-    department = filters.NumberFilter(field_name="department_id", help_text=gettext_lazy("department id"))
+    department = IdFilter(field_name="department_id", help_text=gettext_lazy("department id"))
 
 
 @extend_schema_view(
@@ -163,7 +175,7 @@ class SessionViewSet(ReadViewSet):
 
 
 class ThemeFilter(filters.FilterSet):
-    session = filters.NumberFilter(field_name="session_id")
+    session = IdFilter(field_name="session_id")
 
 
 @extend_schema_view(
@@ -233,8 +245,8 @@ class ProgressUpdateViewSet(ReadViewSet):
 
 
 class OpinionFilter(filters.FilterSet):
-    suggestion = filters.NumberFilter(field_name="suggestion_id")
-    department = filters.NumberFilter(field_name="assignment__department_id")
+    suggestion = IdFilter(field_name="suggestion_id")
+    department = IdFilter(field_name="assignment__department_id")
 
 
 @extend_schema_view(

@@ -310,7 +310,8 @@ class Suggestion(models.Model):
     class Meta:
         verbose_name = _("建议")
         verbose_name_plural = _("建议")
-        ordering = ["session", "number"]
+        # Newest session first, then document order; on columns, so no join is needed to sort.
+        ordering = ["-session_id", "number"]
         constraints = [
             models.UniqueConstraint(fields=["session", "number"], name="suggestion_unique_number"),
             models.UniqueConstraint(fields=["theme", "position"], name="suggestion_unique_position"),
@@ -328,6 +329,7 @@ class Suggestion(models.Model):
         indexes = [
             models.Index(fields=["status", "due_date"], name="suggestion_status_due"),
             models.Index(fields=["updated_at"], name="suggestion_updated"),
+            models.Index(fields=["-session", "number"], name="suggestion_list_order"),
         ]
 
     def __str__(self) -> str:

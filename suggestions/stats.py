@@ -35,16 +35,24 @@ each suggestion once, with its whole history.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import functools
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db.models import (
     Case,
     Count,
     Exists,
     F,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -63,6 +71,7 @@ from suggestions.models import (
     AssignmentStatus,
     Category,
     ContactRecord,
+    Event,
     ExtensionRequest,
     HandlerRole,
     Rating,
@@ -274,6 +283,46 @@ def _row(values: dict[str, Any], keys: tuple[str, ...] = ()) -> dict[str, Any]:
 # ---------------------------------------------------------------------------
 
 
+# ---------------------------------------------------------------------------
+# Caching: the aggregates are exact but scan every suggestion; their results are cached per
+# (function, the scoped and filtered query, today) and per data version. Every workflow step appends an
+# Event, and so do imports and the load generator, so the newest event id is a version that changes
+# whenever the numbers can change. A cache check costs one index-only query.
+# ---------------------------------------------------------------------------
+
+
+def data_version() -> int:
+    return Event.objects.aggregate(version=Max("id"))["version"] or 0
+
+
+def _cache_key(name: str, qs: QuerySet, today: dt.date) -> str | None:
+    try:
+        sql, params = qs.query.sql_with_params()
+    except EmptyResultSet:
+        sql, params = "empty", ()
+    except Exception:  # a query that cannot be compiled here is simply not cached
+        return None
+    digest = hashlib.sha256(f"{name}|{sql}|{params!r}|{today}".encode()).hexdigest()
+    return f"stats:{digest}:{data_version()}"
+
+
+def cached(function: Callable) -> Callable:
+    @functools.wraps(function)
+    def wrapper(qs: QuerySet, today: dt.date | None = None):
+        today = today or timezone.localdate()
+        key = _cache_key(function.__name__, qs, today)
+        if key is None:
+            return function(qs, today)
+        result = cache.get(key)
+        if result is None:
+            result = function(qs, today)
+            cache.set(key, result, timeout=settings.STATS_CACHE_SECONDS)
+        return copy.deepcopy(result)
+
+    return wrapper
+
+
+@cached
 def overview(qs: QuerySet, today: dt.date | None = None) -> dict[str, Any]:
     """总体情况: one row over all the given suggestions, plus how many there are in all (``total``) and how
     many are still registered, not accepted or withdrawn."""
@@ -286,6 +335,7 @@ def overview(qs: QuerySet, today: dt.date | None = None) -> dict[str, Any]:
     return _row(values)
 
 
+@cached
 def by_theme(qs: QuerySet, today: dt.date | None = None) -> list[dict[str, Any]]:
     """按主题: one row per theme (建议主题), in the order of the document; keys ``theme_id``,
     ``theme_ordinal``, ``theme_title``, ``session_id``, with the totals of ``overview``."""
@@ -301,6 +351,7 @@ def by_theme(qs: QuerySet, today: dt.date | None = None) -> list[dict[str, Any]]
     return [_row(values, keys) for values in rows]
 
 
+@cached
 def by_department(qs: QuerySet, today: dt.date | None = None) -> list[dict[str, Any]]:
     """按承办单位: one row per department, counting the suggestions it leads (主办) in their current round;
     ``co_handled`` counts, separately, the suggestions it co-handles (协办) in their current round.
@@ -341,6 +392,7 @@ def by_department(qs: QuerySet, today: dt.date | None = None) -> list[dict[str, 
     return sorted(rows.values(), key=lambda r: (-r["assigned"], -r["co_handled"], r["department_name"]))
 
 
+@cached
 def by_round(qs: QuerySet, today: dt.date | None = None) -> list[dict[str, Any]]:
     """按办理轮次: one row per handling round (1 = first handling, 2 = first re-handling 重新办理 …).
 
@@ -362,6 +414,7 @@ def by_round(qs: QuerySet, today: dt.date | None = None) -> list[dict[str, Any]]
     return [_row(values, ("round",)) for values in rows]
 
 
+@cached
 def by_month(qs: QuerySet, today: dt.date | None = None) -> list[dict[str, Any]]:
     """按答复月份: one row per month of the first (first-round) reply, key ``month`` (the 1st of the month);
     suggestions not yet replied to are left out, so ``reply_rate`` is 1 in every row."""

@@ -144,3 +144,13 @@ def _plain_static_storage(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The statistics cache is keyed by the newest event id, which a rolled-back test can reuse."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

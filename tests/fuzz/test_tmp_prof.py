@@ -1,0 +1,200 @@
+"""Schemathesis over every operation of the OpenAPI schema, as each role: no request ends in a 5xx.
+
+The schema is read from /api/schema/ through the WSGI application; every operation gets schema-valid
+(positive) and schema-breaking (negative) requests, authenticated with the role's DRF token. Path ids and
+body references are often swapped for ids of real rows (suggestions in every state, their replies,
+departments, delegates), so the requests reach the workflow instead of stopping at a 404. Writes pile up
+inside the test's transaction: later requests meet the states earlier ones made.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import traceback
+
+import pytest
+import schemathesis
+from django.core.signals import got_request_exception, request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
+from hypothesis import strategies as st
+from rest_framework.authtoken.models import Token
+from schemathesis import GenerationMode
+
+from departments.models import Department
+from delegates.models import Delegate
+from suggestions import workflow
+from suggestions.models import Assignment, Event, Reply, Suggestion
+from tests import factories
+from tests.security.conftest import ROLES
+
+pytestmark = pytest.mark.django_db
+TIMES=[]
+
+# Examples per operation and generation mode; the writers get more (their requests reach the workflow).
+EXAMPLES = {"staff": 8, "LH": 6, "CH": 4, "lead": 6, "co": 3, "oth": 3, "OH": 3, "anon": 3, "dash": 3}
+
+
+@pytest.fixture
+def crashes():
+    """The tracebacks of the exceptions behind any 500, to say where to fix it."""
+    found: list[str] = []
+
+    def record(sender, request=None, **kwargs):
+        found.append(f"{request.method} {request.get_full_path()}\n{traceback.format_exc()}")
+
+    got_request_exception.connect(record, weak=False)
+    yield found
+    got_request_exception.disconnect(record)
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Like Django's test client: a request must not close the connection holding the test's transaction."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture(scope="module")
+def fuzz_world(module_db):
+    """Users of every role with tokens, and suggestions in every state (see tests/security/conftest.py)."""
+    from tests.security.conftest import build_world
+
+    with module_db():
+        world = build_world()
+        staff, lead_handler = world.users["staff"], world.users["LH"]
+        L = Department.objects.get(name="太仓市发展和改革委员会")
+        C = Department.objects.get(name="太仓市交通运输局")
+        proposers = [Delegate.objects.get(name="汪香元"), Delegate.objects.get(name="杨锐")]
+
+        def new(title: str) -> Suggestion:
+            return factories.SuggestionFactory(title=title, proposers=proposers)
+
+        for state in ("registered", "assigned", "in_progress", "replied", "review", "closed", "extension"):
+            for _ in range(2):
+                s = new(state)
+                if state == "registered":
+                    continue
+                workflow.assign(suggestion=s, lead=L, co_handlers=[C], by=staff)
+                if state == "assigned":
+                    continue
+                workflow.acknowledge(suggestion=s, by=lead_handler)
+                if state == "extension":
+                    s.refresh_from_db()
+                    workflow.request_extension(
+                        suggestion=s,
+                        requested_due=s.due_date + dt.timedelta(days=15),
+                        reason="需要协调",
+                        by=lead_handler,
+                    )
+                    continue
+                if state == "in_progress":
+                    continue
+                factories.reply(s, lead_handler, category="B")
+                if state == "replied":
+                    continue
+                verdict = "unsatisfied" if state == "review" else "satisfied"
+                workflow.rate(
+                    suggestion=s,
+                    attitude="satisfied",
+                    result=verdict,
+                    comment="意见",
+                    by=world.users["lead"],
+                )
+        world.schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
+        return world
+
+
+def real_ids(path: str) -> list[int]:
+    """Ids of existing rows for the operation's `{id}`."""
+    resource = path.removeprefix("/api/v1/").split("/")[0]
+    model = {
+        "suggestions": Suggestion,
+        "replies": Reply,
+        "events": Event,
+        "assignments": Assignment,
+        "departments": Department,
+        "delegates": Delegate,
+    }.get(resource)
+    if model is None:
+        return []
+    return list(model.objects.order_by("pk").values_list("pk", flat=True)[:60])
+
+
+REFERENCES = {
+    "lead": Department,
+    "new_department": Department,
+    "department": Department,
+    "co_handlers": Department,
+    "delegate": Delegate,
+    "delegates": Delegate,
+    "proposers": Delegate,
+}
+
+
+def with_real_references(body, data) -> object:
+    """Swap some references in a JSON body for real rows (the rest stay as generated)."""
+    if not isinstance(body, dict):
+        return body
+    for key, model in REFERENCES.items():
+        if key in body and data.draw(st.booleans()):
+            ids = list(model.objects.order_by("pk").values_list("pk", flat=True)[:20])
+            one = data.draw(st.sampled_from(ids))
+            body[key] = [one] if isinstance(body[key], list) else one
+    return body
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_operation_answers_with_a_server_error(fuzz_world, role, crashes):
+    headers = {} if role == "anon" else {"Authorization": f"Token {Token.objects.get(user=fuzz_world.users[role]).key}"}
+    errors: list[str] = []
+    unbreakable: list[str] = []
+    operations = 0
+    for result in fuzz_world.schema.get_all_operations():
+        operation = result.ok()
+        operations += 1
+        ids = real_ids(operation.path)
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+
+            @settings(
+                max_examples=EXAMPLES[role],
+                deadline=None,
+                database=None,
+                derandomize=True,
+                phases=[Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )
+            @given(case=operation.as_strategy(generation_mode=mode), data=st.data())
+            def call(case, data):
+                if ids and "id" in (case.path_parameters or {}) and data.draw(st.integers(0, 3)):
+                    case.path_parameters["id"] = data.draw(st.sampled_from(ids))
+                if mode == GenerationMode.POSITIVE:
+                    case.body = with_real_references(case.body, data)
+                import time as _t; _s=_t.perf_counter()
+                response = case.call(headers=headers)
+                TIMES.append((operation.label, mode, _t.perf_counter()-_s))
+                if response.status_code >= 500:
+                    errors.append(
+                        f"{case.method} {case.formatted_path} {case.query} {case.body!r:.300} "
+                        f"→ {response.status_code}: {response.content[:300]!r}"
+                    )
+
+            try:
+                call()
+            except Unsatisfiable:
+                # no way to break the schema of an operation without parameters or body
+                assert mode == GenerationMode.NEGATIVE, operation.label
+                unbreakable.append(operation.label)
+    import collections
+    tot=collections.defaultdict(float); n=collections.Counter()
+    for l,m,t in TIMES: tot[l]+=t; n[l]+=1
+    print("TOTAL call time", sum(tot.values()), "n", sum(n.values()))
+    for l in sorted(tot, key=tot.get, reverse=True)[:10]: print(l, round(tot[l],2), n[l])
+    assert operations >= 50
+    assert len(unbreakable) < operations / 2, unbreakable
+    assert errors == [], "\n".join(errors + crashes[:3])
