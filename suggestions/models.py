@@ -362,6 +362,10 @@ class Suggestion(models.Model):
             return [a for a in self.active_assignments if a.round == self.round]
         return list(self.assignments.active().filter(round=self.round).select_related("department"))
 
+    def current_handlers(self) -> list[Assignment]:
+        """This round's departments, the lead (主办) first."""
+        return sorted(self.current_assignments(), key=lambda a: (a.role != HandlerRole.LEAD, a.pk))
+
     @property
     def lead_assignment(self) -> Assignment | None:
         return next((a for a in self.current_assignments() if a.role == HandlerRole.LEAD), None)

@@ -13,7 +13,6 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from delegates.models import Delegate
@@ -28,7 +27,6 @@ from suggestions.models import (
     ContactRecord,
     Event,
     ExtensionRequest,
-    HandlerRole,
     ProgressUpdate,
     Proposer,
     Publication,
@@ -379,8 +377,11 @@ class SuggestionListSerializer(ViewerMixin, serializers.ModelSerializer):
     is_overdue = serializers.BooleanField(
         read_only=True, help_text=_("逾期: a reply is due and its date has passed")
     )
-    proposers = serializers.SerializerMethodField()
-    handlers = serializers.SerializerMethodField(help_text=_("承办单位 of the current round"))
+    # Nested serializers as fields (built once per list, not once per row).
+    proposers = ProposerSerializer(source="ordered_proposers", many=True, read_only=True)
+    handlers = HandlerSerializer(
+        source="current_handlers", many=True, read_only=True, help_text=_("承办单位 of the current round")
+    )
 
     class Meta:
         model = Suggestion
@@ -406,14 +407,6 @@ class SuggestionListSerializer(ViewerMixin, serializers.ModelSerializer):
             "updated_at",
         ]
 
-    @extend_schema_field(ProposerSerializer(many=True))
-    def get_proposers(self, suggestion: Suggestion) -> list[dict]:
-        return ProposerSerializer(suggestion.ordered_proposers(), many=True).data
-
-    @extend_schema_field(HandlerSerializer(many=True))
-    def get_handlers(self, suggestion: Suggestion) -> list[dict]:
-        current = sorted(suggestion.current_assignments(), key=lambda a: (a.role != HandlerRole.LEAD, a.pk))
-        return HandlerSerializer(current, many=True).data
 
 
 class SuggestionExportSerializer(SuggestionListSerializer):

@@ -32,8 +32,19 @@ from tests.security.conftest import ROLES
 
 pytestmark = pytest.mark.django_db
 
-# Examples per operation and generation mode; the writers get more (their requests reach the workflow).
-EXAMPLES = {"staff": 8, "LH": 6, "CH": 4, "lead": 6, "co": 3, "oth": 3, "OH": 3, "anon": 3, "dash": 3}
+# Examples per operation: (schema-valid, schema-breaking). The roles whose requests get past the
+# permission checks get more; a malformed request is refused the same way before that, whoever sends it.
+EXAMPLES = {
+    "staff": (6, 6),
+    "LH": (3, 3),
+    "lead": (2, 2),
+    "CH": (2, 0),
+    "OH": (2, 0),
+    "co": (1, 0),
+    "oth": (1, 0),
+    "anon": (1, 1),
+    "dash": (1, 0),
+}
 
 
 @pytest.fixture
@@ -158,10 +169,12 @@ def test_no_operation_answers_with_a_server_error(fuzz_world, role, crashes):
         operation = result.ok()
         operations += 1
         ids = real_ids(operation.path)
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        for mode, examples in zip((GenerationMode.POSITIVE, GenerationMode.NEGATIVE), EXAMPLES[role], strict=True):
+            if not examples:
+                continue
 
             @settings(
-                max_examples=EXAMPLES[role],
+                max_examples=examples,
                 deadline=None,
                 database=None,
                 derandomize=True,
