@@ -105,6 +105,9 @@ class SuggestionFilter(django_filters.FilterSet):
     lead_delegate = django_filters.ModelChoiceFilter(
         label=_("领衔代表"), queryset=Delegate.objects.all(), method="filter_lead_delegate"
     )
+    delegate_name = django_filters.CharFilter(
+        label=_("提出代表姓名"), method="filter_delegate_name", max_length=32
+    )
     key_supervision = StrictBooleanFilter(label=_("重点督办"), field_name="key_supervision")
     round = django_filters.NumberFilter(label=_("办理轮次"), field_name="round", min_value=1, max_value=100)
     overdue = StrictBooleanFilter(label=_("逾期"), method="filter_overdue")
@@ -172,6 +175,15 @@ class SuggestionFilter(django_filters.FilterSet):
         if value is None:
             return qs
         return qs.filter(pk__in=Proposer.objects.filter(delegate=value).values("suggestion"))
+
+    def filter_delegate_name(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """Suggestions with a proposer whose name contains the text (领衔 or 联名)."""
+        value = (value or "").strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            pk__in=Proposer.objects.filter(delegate__name__icontains=value).values("suggestion_id")
+        )
 
     def filter_lead_delegate(self, qs: QuerySet, name: str, value: Delegate | None) -> QuerySet:
         if value is None:

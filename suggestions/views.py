@@ -411,6 +411,7 @@ def _overview(user, session: CongressSession | None) -> dict | None:
 # ---------------------------------------------------------------------------
 
 MAIN_FILTERS = ("q", "session", "theme", "status", "department", "category", "overdue", "ordering")
+ID_ONLY_FILTERS = ("delegate", "lead_delegate")
 
 
 def suggestion_list(request: HttpRequest) -> HttpResponse:
@@ -426,7 +427,10 @@ def suggestion_list(request: HttpRequest) -> HttpResponse:
         page = _paginate(request, filterset.qs)
     _with_suggestion_countdown(page.object_list, timezone.localdate())
     main = [form[name] for name in MAIN_FILTERS if name in form.fields]
-    more = [form[name] for name in form.fields if name not in MAIN_FILTERS]
+    # A <select> of every delegate would make the page grow with the delegates: the page offers the
+    # name filter instead and keeps an id filter from a link (a delegate's page) as a hidden field.
+    hidden = [form[name] for name in ID_ONLY_FILTERS if name in form.fields]
+    more = [form[name] for name in form.fields if name not in MAIN_FILTERS and name not in ID_ONLY_FILTERS]
     return _render(
         request,
         "suggestions/suggestion_list.html",
@@ -434,6 +438,7 @@ def suggestion_list(request: HttpRequest) -> HttpResponse:
             "filterset": filterset,
             "main_filters": main,
             "more_filters": more,
+            "hidden_filters": hidden,
             "more_open": any(request.GET.get(b.name) for b in more),
             "page_obj": page,
             "filtered": any(v for k, v in request.GET.items() if k != "page"),

@@ -1,0 +1,261 @@
+"""Random sequences of workflow steps by random roles, with random (often wrong) input, never break an
+invariant of `suggestions/invariants.py`: one lead per round, due dates ordered, events complete, the
+status agreeing with the records. A refused step (ValidationError / PermissionDenied) changes nothing;
+any other exception is a bug.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+
+from suggestions import permissions, workflow
+from suggestions.invariants import violations
+from suggestions.models import (
+    Category,
+    ContactMethod,
+    Event,
+    Publication,
+    Suggestion,
+    Verdict,
+)
+from suggestions.roles import ensure_role_groups
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+SUGGESTIONS = 3
+TEXTS = st.sampled_from(["理由", "理由", "理由", "", "  ", "说明" * 30, "<b>x</b>"])
+DAY_OFFSETS = st.integers(min_value=-40, max_value=220)
+
+
+@dataclass
+class Cast:
+    users: dict
+    departments: list
+    delegates: list
+
+
+def make_cast() -> Cast:
+    ensure_role_groups()
+    L, C, O = (factories.DepartmentFactory(name=f"太仓市机器测试局{i}") for i in range(3))
+    delegates = [factories.DelegateFactory(name=f"机器代表{i}") for i in range(3)]
+    users = {
+        "staff": factories.staff_user(username="m_staff"),
+        "dash": factories.dashboard_user(username="m_dash"),
+        "LH": factories.handler_user(L, username="m_lead_handler"),
+        "CH": factories.handler_user(C, username="m_co_handler"),
+        "OH": factories.handler_user(O, username="m_other_handler"),
+        "lead": factories.delegate_user(delegates[0], username="m_lead"),
+        "co": factories.delegate_user(delegates[1], username="m_co"),
+        "oth": factories.delegate_user(delegates[2], username="m_other"),
+        "anon": AnonymousUser(),
+    }
+    return Cast(users=users, departments=[L, C, O], delegates=delegates)
+
+
+def step_kwargs(name: str, cast: Cast, s: Suggestion, data) -> dict:
+    """Plausible, sometimes wrong, arguments for one workflow step."""
+    today = dt.date.today()
+    department = st.sampled_from([None, *cast.departments])
+    some_date = DAY_OFFSETS.map(lambda days: today + dt.timedelta(days=days))
+    draw = data.draw
+    if name == "assign":
+        return {
+            "lead": draw(st.sampled_from(cast.departments)),
+            "co_handlers": draw(st.lists(st.sampled_from(cast.departments), max_size=2)),
+            "due": draw(st.none() | some_date),
+            "key_supervision": draw(st.none() | st.booleans()),
+        }
+    if name == "set_key_supervision":
+        return {"on": draw(st.booleans()), "note": draw(TEXTS)}
+    if name in ("not_accept", "close", "withdraw"):
+        return {"reason": draw(TEXTS)}
+    if name == "acknowledge":
+        return {"department": draw(department)}
+    if name == "request_reassignment":
+        return {"reason": draw(TEXTS), "department": draw(department)}
+    if name == "approve_reassignment":
+        return {"new_department": draw(st.sampled_from(cast.departments)), "note": draw(TEXTS)}
+    if name in ("reject_reassignment", "reject_extension", "unpublish"):
+        return {"note": draw(TEXTS)}
+    if name == "log_contact":
+        return {
+            "method": draw(st.sampled_from([*ContactMethod.values, "fax"])),
+            "contacted_on": draw(st.none() | DAY_OFFSETS.map(lambda d: today - dt.timedelta(days=d))),
+            "delegates": draw(st.lists(st.sampled_from(cast.delegates), max_size=2)),
+            "notes": draw(TEXTS),
+            "department": draw(department),
+        }
+    if name == "add_progress":
+        return {"text": draw(TEXTS), "department": draw(department)}
+    if name == "give_co_opinion":
+        return {"text": draw(TEXTS), "department": draw(department)}
+    if name == "request_extension":
+        base = s.due_date or today
+        return {
+            "requested_due": draw(st.none() | DAY_OFFSETS.map(lambda d: base + dt.timedelta(days=d))),
+            "reason": draw(TEXTS),
+        }
+    if name == "approve_extension":
+        return {"due": draw(st.none() | some_date), "note": draw(TEXTS)}
+    if name == "reply":
+        return {
+            "category": draw(st.sampled_from([*Category.values, "E"])),
+            "doc_number": draw(st.sampled_from(["太发改函〔2023〕12号"] * 4 + ["", "x" * 70])),
+            "signer": "张三",
+            "contact_person": "李四",
+            "contact_phone": draw(st.sampled_from(["0512-53500000"] * 4 + ["电话", ""])),
+            "text": draw(TEXTS),
+            "replied_on": draw(st.none() | DAY_OFFSETS.map(lambda d: today - dt.timedelta(days=d))),
+        }
+    if name == "rate":
+        verdict = st.sampled_from([*Verdict.values, *Verdict.values, "great"])
+        return {
+            "attitude": draw(verdict),
+            "result": draw(verdict),
+            "comment": draw(TEXTS),
+            "delegate": draw(st.sampled_from([None, *cast.delegates])),
+        }
+    if name == "rehandle":
+        return {
+            "note": draw(TEXTS),
+            "lead": draw(department),
+            "due": draw(st.none() | some_date),
+        }
+    if name == "publish":
+        return {"mode": draw(st.sampled_from([*Publication.values, "secret"]))}
+    if name == "follow_up":
+        return {"text": draw(TEXTS), "fulfilled": draw(st.booleans())}
+    return {}
+
+
+STEPS = [
+    "assign",
+    "set_key_supervision",
+    "not_accept",
+    "acknowledge",
+    "request_reassignment",
+    "approve_reassignment",
+    "reject_reassignment",
+    "log_contact",
+    "add_progress",
+    "give_co_opinion",
+    "request_extension",
+    "approve_extension",
+    "reject_extension",
+    "reply",
+    "rate",
+    "rehandle",
+    "close",
+    "withdraw",
+    "publish",
+    "unpublish",
+    "follow_up",
+]
+# Who normally takes each step: most tries come from them (the rest from anyone), and the steps that
+# move a suggestion forward come up more often than the ones that end it, so runs reach the later states.
+ACTORS = {
+    "acknowledge": ["LH", "CH", "staff"],
+    "request_reassignment": ["LH", "CH"],
+    "log_contact": ["LH", "CH", "staff"],
+    "add_progress": ["LH", "CH"],
+    "give_co_opinion": ["CH"],
+    "request_extension": ["LH"],
+    "reply": ["LH", "staff"],
+    "rate": ["lead", "co", "staff"],
+    "withdraw": ["lead"],
+    "follow_up": ["LH"],
+}
+WEIGHTED_STEPS = [step for step in STEPS if step not in ("withdraw", "not_accept")] + [
+    "assign",
+    "acknowledge",
+    "reply",
+    "rate",
+    "rehandle",
+    "publish",
+] * 2
+
+
+def snapshot(pk: int) -> tuple:
+    s = Suggestion.objects.get(pk=pk)
+    return (
+        s.status,
+        s.round,
+        s.due_date,
+        s.key_supervision,
+        Event.objects.filter(suggestion_id=pk).count(),
+        s.assignments.count(),
+        s.replies.count(),
+        s.ratings.count(),
+    )
+
+
+def make_machine(cast: Cast, done: Counter):
+    class WorkflowMachine(RuleBasedStateMachine):
+        def __init__(self) -> None:
+            super().__init__()
+            self.atomic = transaction.atomic()
+            self.atomic.__enter__()
+            self.ids = [
+                factories.SuggestionFactory(proposers=cast.delegates[:2]).pk for _ in range(SUGGESTIONS)
+            ]
+
+        @rule(
+            name=st.sampled_from(WEIGHTED_STEPS) | st.sampled_from(STEPS),
+            anyone=st.integers(0, 3),
+            index=st.integers(0, SUGGESTIONS - 1),
+            data=st.data(),
+        )
+        def step(self, name, anyone, index, data):
+            usual = ACTORS.get(name, ["staff"])
+            role = data.draw(st.sampled_from(sorted(cast.users) if anyone == 0 else usual))
+            pk = self.ids[index]
+            s = Suggestion.objects.get(pk=pk)
+            kwargs = step_kwargs(name, cast, s, data)
+            user = cast.users[role]
+            permissions.forget_roles(user)
+            before = snapshot(pk)
+            try:
+                getattr(workflow, name)(suggestion=s, by=user, **kwargs)
+            except (ValidationError, PermissionDenied):
+                assert snapshot(pk) == before, f"refused {name} by {role} changed the suggestion"
+            else:
+                done[name] += 1
+
+        @invariant()
+        def rules_hold(self):
+            assert [str(v) for v in violations(self.ids)] == []
+
+        def teardown(self):
+            transaction.set_rollback(True)
+            self.atomic.__exit__(None, None, None)
+
+    return WorkflowMachine
+
+
+def test_random_steps_by_random_roles_keep_the_invariants():
+    cast = make_cast()
+    done: Counter = Counter()
+    run_state_machine_as_test(
+        make_machine(cast, done),
+        settings=settings(
+            max_examples=25,
+            stateful_step_count=15,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )
+    # the runs went somewhere: the main steps succeeded now and then (the rest were refused)
+    print(done)
+    assert {"assign", "acknowledge", "log_contact", "reply", "rate"} <= set(done), done
