@@ -91,13 +91,17 @@ class SuggestionFilter(django_filters.FilterSet):
     theme = django_filters.ModelChoiceFilter(
         label=_("主题"), queryset=Theme.objects.all(), field_name="theme"
     )
-    status = django_filters.MultipleChoiceFilter(label=_("状态"), choices=Status.choices, field_name="status")
+    # distinct=False: a column of the suggestion itself (and the other filters use semi-joins), so no
+    # SELECT DISTINCT over every column is needed.
+    status = django_filters.MultipleChoiceFilter(
+        label=_("状态"), choices=Status.choices, field_name="status", distinct=False
+    )
     department = django_filters.ModelChoiceFilter(
         label=_("承办单位"), queryset=Department.objects.all(), method="filter_department"
     )
     role = django_filters.ChoiceFilter(label=_("承办方式"), choices=HandlerRole.choices, method="filter_role")
     category = django_filters.MultipleChoiceFilter(
-        label=_("答复分类"), choices=Category.choices, method="filter_category"
+        label=_("答复分类"), choices=Category.choices, method="filter_category", distinct=False
     )
     delegate = django_filters.ModelChoiceFilter(
         label=_("提出代表"), queryset=Delegate.objects.all(), method="filter_delegate"
