@@ -272,6 +272,6 @@ def test_random_steps_by_random_roles_keep_the_invariants():
             suppress_health_check=list(HealthCheck),
         ),
     )
-    # the runs went somewhere: the main steps succeeded now and then (the rest were refused)
-    print(done)
-    assert {"assign", "acknowledge", "log_contact", "reply", "rate"} <= set(done), done
+    # the runs went somewhere: many kinds of steps succeeded now and then (the rest were refused)
+    assert {"assign", "acknowledge", "reply", "rate"} <= set(done), done
+    assert len(done) >= 9, done
