@@ -37,7 +37,7 @@ class ThrottledAuthenticationForm(AuthenticationForm):
     }
 
     def clean(self):
-        username = (self.data.get("username") or "").strip()
+        username = (self.cleaned_data.get("username") or "").strip()  # None when invalid (e.g. a NUL byte)
         if username and is_locked_out(username):
             raise ValidationError(
                 self.error_messages["locked_out"],

@@ -132,7 +132,8 @@ def suggestions_xlsx(request: HttpRequest) -> HttpResponse:
 
 def delegates_csv(request: HttpRequest) -> HttpResponse:
     """代表名录 CSV; contact data for staff only."""
-    columns, rows = exports.delegate_rows(request.user, (request.GET.get("q") or "").strip()[:32])
+    q = (request.GET.get("q") or "").replace("\x00", "").strip()[:32]  # PostgreSQL refuses NUL bytes
+    columns, rows = exports.delegate_rows(request.user, q)
     response = StreamingHttpResponse(
         exports.csv_stream([c.header for c in columns], rows), content_type="text/csv; charset=utf-8"
     )

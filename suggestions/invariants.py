@@ -67,9 +67,7 @@ def _by_suggestion(rows: Iterable[dict]) -> dict[int, list[dict]]:
 
 
 def _counts(model, **filters) -> Counter:
-    return Counter(
-        model.objects.filter(**filters).values_list("suggestion_id", flat=True).order_by()
-    )
+    return Counter(model.objects.filter(**filters).values_list("suggestion_id", flat=True).order_by())
 
 
 def violations(suggestion_ids: Iterable[int] | None = None) -> list[Violation]:
@@ -211,12 +209,13 @@ def _check_assignments(s: dict, assignments: list[dict], bad) -> None:
         if (a["status"] == AssignmentStatus.ACKNOWLEDGED) != (a["acknowledged_on"] is not None) and a[
             "status"
         ] != AssignmentStatus.REPLACED:
-            bad("due dates ordered", f"assignment {a['id']}: status {a['status']} and acknowledged_on disagree")
+            bad(
+                "due dates ordered",
+                f"assignment {a['id']}: status {a['status']} and acknowledged_on disagree",
+            )
         if a["role"] == HandlerRole.LEAD and a["due_date"] > calendar.latest_extension(a["assigned_on"]):
             bad("due dates ordered", f"assignment {a['id']}: reply due beyond six months")
-        lead = next(
-            (x for x in active if x["round"] == a["round"] and x["role"] == HandlerRole.LEAD), None
-        )
+        lead = next((x for x in active if x["round"] == a["round"] and x["role"] == HandlerRole.LEAD), None)
         if a["role"] == HandlerRole.CO and a["status"] != AssignmentStatus.REPLACED and lead is not None:
             if a["due_date"] > max(lead["due_date"], a["assigned_on"]):
                 bad("due dates ordered", f"assignment {a['id']}: co-handler's opinion due after the reply")
@@ -259,7 +258,10 @@ def _check_timeline(s: dict, events: list[dict], transitions: dict, bad) -> None
     if previous["to_status"] != s["status"]:
         bad("events complete", f"the last event ends at {previous['to_status']}, the status is {s['status']}")
     if previous["round"] != s["round"]:
-        bad("events complete", f"the last event is of round {previous['round']}, the suggestion of {s['round']}")
+        bad(
+            "events complete",
+            f"the last event is of round {previous['round']}, the suggestion of {s['round']}",
+        )
 
 
 def _check_records(

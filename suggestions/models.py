@@ -794,7 +794,9 @@ class EventQuerySet(models.QuerySet["Event"]):
     def delete(self):  # noqa: ANN201
         raise ValidationError(_("办理记录不可删除。"))
 
-    def bulk_create(self, objs, batch_size=None, ignore_conflicts=False, update_conflicts=False, **kwargs):  # noqa: ANN201
+    def bulk_create(  # noqa: ANN201
+        self, objs, batch_size=None, ignore_conflicts=False, update_conflicts=False, **kwargs
+    ):
         if update_conflicts:  # an upsert would rewrite the existing events
             raise ValidationError(_("办理记录不可修改。"))
         return super().bulk_create(objs, batch_size=batch_size, ignore_conflicts=ignore_conflicts)

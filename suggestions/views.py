@@ -940,7 +940,7 @@ def delegate_list(request: HttpRequest) -> HttpResponse:
         led=Count("proposals", filter=Q(proposals__position=1)),
         joined=Count("proposals", filter=Q(proposals__position__gt=1)),
     ).order_by("name")
-    q = (request.GET.get("q") or "").strip()[:32]
+    q = (request.GET.get("q") or "").replace("\x00", "").strip()[:32]  # PostgreSQL refuses NUL bytes
     remark_hits = []
     if q:
         qs = qs.filter(name__icontains=q)

@@ -48,7 +48,11 @@ DAY_OFFSETS = st.integers(min_value=-40, max_value=220)
 def a_date(base: dt.date) -> st.SearchStrategy:
     """Mostly none (the default) or `base`; sometimes any day from 40 before to 220 after."""
     return st.integers(0, 4).flatmap(
-        lambda k: DAY_OFFSETS.map(lambda d: base + dt.timedelta(days=d)) if k == 0 else st.sampled_from([None, base])
+        lambda k: (
+            DAY_OFFSETS.map(lambda d: base + dt.timedelta(days=d))
+            if k == 0
+            else st.sampled_from([None, base])
+        )
     )
 
 
@@ -61,20 +65,20 @@ class Cast:
 
 def make_cast() -> Cast:
     ensure_role_groups()
-    L, C, O = (factories.DepartmentFactory(name=f"太仓市机器测试局{i}") for i in range(3))
+    departments = [factories.DepartmentFactory(name=f"太仓市机器测试局{i}") for i in range(3)]
     delegates = [factories.DelegateFactory(name=f"机器代表{i}") for i in range(3)]
     users = {
         "staff": factories.staff_user(username="m_staff"),
         "dash": factories.dashboard_user(username="m_dash"),
-        "LH": factories.handler_user(L, username="m_lead_handler"),
-        "CH": factories.handler_user(C, username="m_co_handler"),
-        "OH": factories.handler_user(O, username="m_other_handler"),
+        "LH": factories.handler_user(departments[0], username="m_lead_handler"),
+        "CH": factories.handler_user(departments[1], username="m_co_handler"),
+        "OH": factories.handler_user(departments[2], username="m_other_handler"),
         "lead": factories.delegate_user(delegates[0], username="m_lead"),
         "co": factories.delegate_user(delegates[1], username="m_co"),
         "oth": factories.delegate_user(delegates[2], username="m_other"),
         "anon": AnonymousUser(),
     }
-    return Cast(users=users, departments=[L, C, O], delegates=delegates)
+    return Cast(users=users, departments=departments, delegates=delegates)
 
 
 def step_kwargs(name: str, cast: Cast, s: Suggestion, data) -> dict:
@@ -116,7 +120,9 @@ def step_kwargs(name: str, cast: Cast, s: Suggestion, data) -> dict:
     if name == "request_extension":
         base = s.due_date or today
         return {
-            "requested_due": draw(mostly(base + dt.timedelta(days=20), None, base, base + dt.timedelta(days=400))),
+            "requested_due": draw(
+                mostly(base + dt.timedelta(days=20), None, base, base + dt.timedelta(days=400))
+            ),
             "reason": draw(TEXTS),
         }
     if name == "approve_extension":

@@ -75,7 +75,9 @@ MARKERS: dict[str, frozenset[str]] = {
     "SECRET-ADDRESS-D4": frozenset({"staff"}),
 }
 
-LETTER = b"%PDF-1.4\n% SECRET-LETTER-S1\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+LETTER = (
+    b"%PDF-1.4\n% SECRET-LETTER-S1\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+)
 
 
 @dataclass
@@ -116,7 +118,7 @@ def build_world() -> World:
     staff_group, dashboard_group = ensure_role_groups()
     L = factories.DepartmentFactory(name="太仓市发展和改革委员会", short_name="发改委")
     C = factories.DepartmentFactory(name="太仓市交通运输局", short_name="交通运输局")
-    O = factories.DepartmentFactory(name="太仓市教育局", short_name="教育局")
+    other = factories.DepartmentFactory(name="太仓市教育局", short_name="教育局")
     d1 = factories.DelegateFactory(
         name="汪香元", phone="13900000001", email="d1.secret@example.org", address="SECRET-ADDRESS-D1"
     )
@@ -130,7 +132,7 @@ def build_world() -> World:
         "oth": factories.delegate_user(d3, username="other_delegate"),
         "LH": factories.handler_user(L, username="lead_handler"),
         "CH": factories.handler_user(C, username="co_handler"),
-        "OH": factories.handler_user(O, username="other_handler"),
+        "OH": factories.handler_user(other, username="other_handler"),
         "staff": factories.staff_user(username="staff"),
         "dash": factories.dashboard_user(username="dashboard"),
     }
@@ -155,9 +157,7 @@ def build_world() -> World:
     )
     workflow.approve_extension(suggestion=s1, by=staff)
     letter = SimpleUploadedFile("letter.pdf", LETTER, content_type="application/pdf")
-    reply1 = workflow.reply(
-        suggestion=s1, by=users["LH"], pdf=letter, **reply_data(text="SECRET-REPLY-S1")
-    )
+    reply1 = workflow.reply(suggestion=s1, by=users["LH"], pdf=letter, **reply_data(text="SECRET-REPLY-S1"))
     rating = workflow.rate(
         suggestion=s1,
         attitude="satisfied",
@@ -167,7 +167,7 @@ def build_world() -> World:
     )
 
     s2 = factories.SuggestionFactory(title="TITLE-S2", proposers=[d4, d5])
-    workflow.assign(suggestion=s2, lead=O, by=staff)
+    workflow.assign(suggestion=s2, lead=other, by=staff)
     workflow.acknowledge(suggestion=s2, by=users["OH"])
     workflow.log_contact(suggestion=s2, method="phone", notes="SECRET-CONTACT-S2", by=users["OH"])
     workflow.add_progress(suggestion=s2, text="SECRET-PROGRESS-S2", by=users["OH"])
@@ -246,7 +246,10 @@ def body_text(response) -> str:
 
         book = load_workbook(io.BytesIO(raw), read_only=True)
         return "\n".join(
-            str(cell) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for cell in row
+            str(cell)
+            for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)
+            for cell in row
         )
     return raw.decode("utf-8", errors="replace")
 

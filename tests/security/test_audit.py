@@ -96,7 +96,9 @@ def test_the_orm_refuses_to_change_or_delete_an_event(s1, door):
     [
         pytest.param(lambda s: s.delete(), id="suggestion"),
         pytest.param(lambda s: Suggestion.objects.filter(pk=s.pk).delete(), id="suggestion queryset"),
-        pytest.param(lambda s: Department.objects.get(name="太仓市发展和改革委员会").delete(), id="department"),
+        pytest.param(
+            lambda s: Department.objects.get(name="太仓市发展和改革委员会").delete(), id="department"
+        ),
     ],
 )
 def test_deleting_what_events_refer_to_is_refused(s1, delete):
@@ -268,7 +270,9 @@ TEXT_EDITS = [
 ]
 
 
-@pytest.mark.parametrize(("model", "path", "key", "field", "value"), TEXT_EDITS, ids=[e[1] for e in TEXT_EDITS])
+@pytest.mark.parametrize(
+    ("model", "path", "key", "field", "value"), TEXT_EDITS, ids=[e[1] for e in TEXT_EDITS]
+)
 def test_admin_edits_are_recorded_with_who_when_and_what(world, model, path, key, field, value):
     staff = world.page("staff")
     pk = world.ids[key]

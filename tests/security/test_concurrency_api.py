@@ -161,7 +161,11 @@ def test_many_acknowledgements_at_once(assigned, lead_handler):
 
 def test_rehandle_orders_at_once_open_one_new_round(replied, lead_delegate_user, staff):
     workflow.rate(
-        suggestion=replied, attitude="satisfied", result="unsatisfied", comment="未解决", by=lead_delegate_user
+        suggestion=replied,
+        attitude="satisfied",
+        result="unsatisfied",
+        comment="未解决",
+        by=lead_delegate_user,
     )
 
     results = race(replied.pk, [(staff, "rehandle", {"note": "重新办理"})] * THREADS)

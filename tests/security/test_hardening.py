@@ -288,7 +288,12 @@ def test_a_strong_password_is_accepted(world):
 def test_the_admin_refuses_a_weak_password_for_a_new_account(world):
     response = world.page("staff").post(
         "/admin/auth/user/add/",
-        {"username": "newhandler", "usable_password": "true", "password1": "12345678", "password2": "12345678"},
+        {
+            "username": "newhandler",
+            "usable_password": "true",
+            "password1": "12345678",
+            "password2": "12345678",
+        },
     )
     assert response.status_code == 200
     assert not factories.UserFactory._meta.model.objects.filter(username="newhandler").exists()
@@ -407,7 +412,7 @@ def hostile(world) -> Suggestion:
     lead.members.add(world.users["LH"])
     delegate = factories.DelegateFactory(name="代表" + HOSTILE[:25])
     rater = factories.delegate_user(delegate, username="hostile_delegate")
-    s = factories.SuggestionFactory(title="=HYPERLINK(\"http://x\")" + HOSTILE[:100], proposers=[delegate])
+    s = factories.SuggestionFactory(title='=HYPERLINK("http://x")' + HOSTILE[:100], proposers=[delegate])
     Suggestion.objects.filter(pk=s.pk).update(text=HOSTILE)
     staff, handler = world.users["staff"], world.users["LH"]
     permissions.forget_roles(handler)  # a member of one more department now
@@ -486,3 +491,24 @@ def test_error_pages_do_not_echo_the_address(world, role):
     response = world.page(role).get("/suggestions/999999/%3Cscript%3Ealert(1)%3C%2Fscript%3E/")
     assert response.status_code in (302, 404)
     assert "<script>alert(1)" not in response.content.decode()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Bytes PostgreSQL cannot store: refused as input, never a 500
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_nul_characters_are_a_400_not_a_crash(world, handling):
+    api = world.api("LH")
+    step = api.post(
+        f"/api/v1/suggestions/{handling.pk}/contact/", {"method": "meet", "notes": "面商\x00"}, format="json"
+    )
+    search = api.get("/api/v1/suggestions/?q=%00")
+    delegates = api.get("/api/v1/delegates/?q=a%00b")
+    page = world.page("LH").get("/suggestions/?q=%00")
+    login = Client().post("/accounts/login/", {"username": "staff\x00", "password": "x"})
+    form = world.page("LH").post(f"/suggestions/{handling.pk}/progress/", {"text": "进度\x00"})
+
+    assert (step.status_code, search.status_code, delegates.status_code) == (400, 400, 400)
+    assert "notes" in step.json()["error"]["fields"]
+    assert page.status_code == 200 and login.status_code == 200 and form.status_code == 200

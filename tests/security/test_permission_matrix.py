@@ -221,14 +221,17 @@ ACTION_MATRIX: list[tuple[str, str, str]] = [
 
 def _prepare(world, state: str) -> int:
     """A fresh suggestion of S1's people and departments, brought to `state` by the workflow."""
-    from departments.models import Department
     from delegates.models import Delegate
+    from departments.models import Department
     from suggestions import workflow
     from tests import factories
     from tests.security.conftest import reply_data
 
     u = world.users
-    L, C = Department.objects.get(name="太仓市发展和改革委员会"), Department.objects.get(name="太仓市交通运输局")
+    L, C = (
+        Department.objects.get(name="太仓市发展和改革委员会"),
+        Department.objects.get(name="太仓市交通运输局"),
+    )
     s = factories.SuggestionFactory(
         title="ACTION", proposers=[Delegate.objects.get(name="汪香元"), Delegate.objects.get(name="杨锐")]
     )
@@ -256,7 +259,9 @@ def _prepare(world, state: str) -> int:
         workflow.publish(suggestion=s, mode="full", by=u["staff"])
         return s.pk
     if state == "review":
-        workflow.rate(suggestion=s, attitude="satisfied", result="unsatisfied", comment="未解决", by=u["lead"])
+        workflow.rate(
+            suggestion=s, attitude="satisfied", result="unsatisfied", comment="未解决", by=u["lead"]
+        )
         return s.pk
     if state == "closed":
         workflow.rate(suggestion=s, attitude="satisfied", result="satisfied", by=u["lead"])
