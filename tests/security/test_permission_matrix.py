@@ -64,6 +64,7 @@ READ_MATRIX: list[tuple[str, str, str]] = [
     ("delegates CSV", "/reports/delegates.csv", "                         200 200 200 200 200 200 200 200 200"),
     ("supervision (督办)", "/reports/supervision/", "                      302 403 403 403 403 403 403 200 200"),
     ("report (办理情况报告)", "/reports/report/", "                          302 403 403 403 403 403 403 200 200"),
+    ("report as PDF", "/reports/report.pdf", "                             302 403 403 403 403 403 403 200 200"),
     # --- admin (staff only; everyone else is sent to the admin's login) ----------------------------------
     ("admin index", "/admin/", "                                          302 302 302 302 302 302 302 200 302"),
     ("admin suggestions", "/admin/suggestions/suggestion/", "             302 302 302 302 302 302 302 200 302"),
