@@ -48,4 +48,4 @@ def test_a_short_load_run_has_no_errors_and_keeps_the_invariants():
     assert re.search(r"errors \(5xx, connection\)\s+0\n", result.stdout), result.stdout
     assert re.search(r"invariants\s+hold", result.stdout), result.stdout
     requests = int(re.search(r"requests\s+([\d,]+)", result.stdout).group(1).replace(",", ""))
-    assert requests > 20
+    assert requests > 0  # a throughput figure is not asserted: the machine may be busy (never wall-clock)
