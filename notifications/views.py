@@ -22,11 +22,6 @@ from suggestions.models import Rating, Suggestion
 PAGE_SIZE = 30
 
 
-def _render(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
-    """render() with the viewer's roles, which the base template's navigation reads."""
-    return render(request, template, context, status=status)
-
-
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
     qs = Notification.objects.for_user(request.user).for_list()
@@ -34,7 +29,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     if unread_only:
         qs = qs.unread()
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return _render(
+    return render(
         request,
         "notifications/notification_list.html",
         {
@@ -66,7 +61,7 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 
 
 def _refuse(request: HttpRequest, reason: str, status: int, **context) -> HttpResponse:
-    return _render(request, "notifications/rate_refused.html", {"reason": reason, **context}, status=status)
+    return render(request, "notifications/rate_refused.html", {"reason": reason, **context}, status=status)
 
 
 @never_cache
@@ -87,7 +82,7 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
         return _refuse(request, "other_user", 403, delegate=delegate)
     rating = Rating.objects.filter(suggestion=suggestion, round=claim.round, delegate=delegate).first()
     if rating is not None:
-        return _render(
+        return render(
             request,
             "notifications/rate_done.html",
             {"suggestion": suggestion, "rating": rating, "delegate": delegate},
@@ -104,7 +99,7 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
             return _refuse(request, "invalid", 403)
         if done is not None:
             return redirect(request.path)
-    return _render(
+    return render(
         request,
         "notifications/rate_form.html",
         {"suggestion": suggestion, "reply": reply, "delegate": delegate, "form": form},

@@ -36,11 +36,6 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SUPERVISION_ROWS = 100  # per list; the full lists are one link away
 
 
-def _render(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
-    """render() with the viewer's roles, which the base template's navigation reads."""
-    return render(request, template, context, status=status)
-
-
 class BadExportRequest(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -216,7 +211,7 @@ def supervision(request: HttpRequest) -> HttpResponse:
         }
         for slug, label, qs, list_url, export_query in lists
     ]
-    return _render(
+    return render(
         request,
         "reports/supervision.html",
         {
@@ -280,7 +275,7 @@ def report(request: HttpRequest) -> HttpResponse:
     session = _session(request)
     context = report_data(session, request.user)
     context["sessions"] = CongressSession.objects.all()
-    return _render(request, "reports/report.html", context)
+    return render(request, "reports/report.html", context)
 
 
 @login_required
@@ -292,7 +287,7 @@ def report_pdf(request: HttpRequest) -> HttpResponse:
         from weasyprint import CSS, HTML
         from weasyprint.urls import URLFetcher
     except (ImportError, OSError):  # OSError: WeasyPrint installed but the pango libraries are missing
-        return _render(request, "reports/pdf_unavailable.html", {"session": session}, status=503)
+        return render(request, "reports/pdf_unavailable.html", {"session": session}, status=503)
     html = render_to_string("reports/report_pdf.html", report_data(session, request.user), request=request)
     stylesheet = finders.find("css/report.css")
     # Made from the template and one local stylesheet: no URL is fetched, from anywhere.

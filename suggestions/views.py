@@ -61,11 +61,6 @@ HOME_ROWS = 5
 REMARK_HITS = 20
 
 
-def _render(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
-    """render() with a status (the navigation roles come from the context processor)."""
-    return render(request, template, context, status=status)
-
-
 def _paginate(request: HttpRequest, items, per_page: int = PAGE_SIZE) -> Page:
     return Paginator(items, per_page).get_page(request.GET.get("page"))
 
@@ -128,7 +123,7 @@ def home(request: HttpRequest) -> HttpResponse:
         context["session"] = session
         context["themes"] = _public_suggestions(user, session)
         context["overview"] = _overview(user, session)
-    return _render(request, "suggestions/home.html", context)
+    return render(request, "suggestions/home.html", context)
 
 
 # -- staff queues (督办) --------------------------------------------------------------------------------
@@ -281,7 +276,7 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
     page = _paginate(request, chosen.queryset())
     today = timezone.localdate()
     _with_suggestion_countdown(page.object_list, today)
-    return _render(
+    return render(
         request, "suggestions/queue.html", {"queue": chosen, "queues": QUEUES.values(), "page_obj": page}
     )
 
@@ -328,7 +323,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     page = _paginate(request, _inbox_assignments(r, show_all=show_all))
     _with_countdown(page.object_list, timezone.localdate())
     departments = Department.objects.filter(pk__in=r.department_ids)
-    return _render(
+    return render(
         request,
         "suggestions/inbox.html",
         {"page_obj": page, "show_all": show_all, "departments": departments},
@@ -378,7 +373,7 @@ def my_suggestions(request: HttpRequest) -> HttpResponse:
     page = _paginate(request, _my_suggestions(r.delegate_id))
     _with_suggestion_countdown(page.object_list, timezone.localdate())
     delegate = Delegate.objects.get(pk=r.delegate_id)
-    return _render(request, "suggestions/my_suggestions.html", {"page_obj": page, "delegate": delegate})
+    return render(request, "suggestions/my_suggestions.html", {"page_obj": page, "delegate": delegate})
 
 
 # -- public ----------------------------------------------------------------------------------------------
@@ -431,7 +426,7 @@ def suggestion_list(request: HttpRequest) -> HttpResponse:
     # name filter instead and keeps an id filter from a link (a delegate's page) as a hidden field.
     hidden = [form[name] for name in ID_ONLY_FILTERS if name in form.fields]
     more = [form[name] for name in form.fields if name not in MAIN_FILTERS and name not in ID_ONLY_FILTERS]
-    return _render(
+    return render(
         request,
         "suggestions/suggestion_list.html",
         {
@@ -559,7 +554,7 @@ def suggestion_detail(request: HttpRequest, pk: int) -> HttpResponse:
             context["rating_due"] = calendar.rating_due(current.replied_on)
     else:
         context["assignments"] = s.current_assignments()
-    return _render(request, "suggestions/suggestion_detail.html", context)
+    return render(request, "suggestions/suggestion_detail.html", context)
 
 
 # Who may ever take a step; a step that is allowed but not possible now is a message, not a 403.
@@ -626,7 +621,7 @@ def suggestion_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         )
     if step == "rate":
         context["rating_due"] = context["reply"] and calendar.rating_due(context["reply"].replied_on)
-    return _render(request, "suggestions/suggestion_step.html", context)
+    return render(request, "suggestions/suggestion_step.html", context)
 
 
 def reply_pdf(request: HttpRequest, pk: int) -> FileResponse:
@@ -747,7 +742,7 @@ def assign_bulk(request: HttpRequest) -> HttpResponse:
             return redirect(reverse("assign_bulk") + (f"?{request.GET.urlencode()}" if request.GET else ""))
         messages.error(request, _("%(n)s 条建议未能交办，请修改后重新提交。") % {"n": failed})
         remaining = [(s, form) for s, form in rows if s not in done]
-        return _render(
+        return render(
             request,
             "suggestions/assign_bulk.html",
             {"rows": remaining, "page_obj": None, "default_due": default_due, "total": len(remaining)},
@@ -765,7 +760,7 @@ def assign_bulk(request: HttpRequest) -> HttpResponse:
         )
         for s in page.object_list
     ]
-    return _render(
+    return render(
         request,
         "suggestions/assign_bulk.html",
         {"rows": rows, "page_obj": page, "default_due": default_due, "total": page.paginator.count},
@@ -860,7 +855,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "charts": _dashboard_charts(overview, by_theme, ranking, by_month),
         "rate_labels": RATE_LABELS,
     }
-    return _render(request, "suggestions/dashboard.html", context)
+    return render(request, "suggestions/dashboard.html", context)
 
 
 RATE_LABELS = (
@@ -946,7 +941,7 @@ def delegate_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(name__icontains=q)
         remark_hits = list(search_remarks(q)[:REMARK_HITS])
     page = _paginate(request, qs, 50)
-    return _render(
+    return render(
         request, "delegates/delegate_list.html", {"page_obj": page, "q": q, "remark_hits": remark_hits}
     )
 
@@ -970,7 +965,7 @@ def delegate_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("suggestion__number", "round")
     )
     remarks = list(remarks_for(delegate))
-    return _render(
+    return render(
         request,
         "delegates/delegate_detail.html",
         {
