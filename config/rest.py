@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from config.paging import CachedCountPaginator
+
 
 class DashboardReadOnly(BasePermission):
     """The dashboard account (大屏) reads only: any other method is refused, whatever it sends."""
@@ -28,6 +30,7 @@ class Pagination(PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+    django_paginator_class = CachedCountPaginator  # the total is cached per data version
 
 
 class ExportPagination(CursorPagination):

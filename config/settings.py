@@ -100,7 +100,13 @@ CACHES = {
     }
 }
 STATS_CACHE_SECONDS = int(env("DJANGO_STATS_CACHE_SECONDS", "3600"))
+# List totals (page counts) cached per query and data version, see suggestions.stats.cached_count.
+COUNT_CACHE_SECONDS = int(env("DJANGO_COUNT_CACHE_SECONDS", "600"))
+# Filter-form reference lists (sessions, themes, departments), see suggestions/choices.py.
+CHOICES_CACHE_SECONDS = int(env("DJANGO_CHOICES_CACHE_SECONDS", "300"))
 
+# The session user is loaded with its roles, unread notifications and the data version in one query.
+AUTHENTICATION_BACKENDS = ["accounts.backends.SessionBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -188,7 +194,7 @@ REST_FRAMEWORK = {
     # Token first: an unauthenticated request gets 401 with `WWW-Authenticate: Token`. Browsers use the
     # session (with CSRF); machine clients a token issued by staff in the admin (认证令牌).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.backends.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Reading is scoped per role by each view's get_queryset; the dashboard account never writes.

@@ -432,6 +432,12 @@ class SuggestionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             return [permission() for permission in WRITE_PERMISSIONS]
         return super().get_permissions()
 
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        """The list filters narrow lists only: one suggestion is found by its id and the viewer's scope."""
+        if self.action in ("list", "export"):
+            return super().filter_queryset(queryset)
+        return queryset
+
     def get_queryset(self):
         visible = Suggestion.objects.visible_to(self.request.user)
         if self.action in ("list", "export"):
@@ -441,24 +447,13 @@ class SuggestionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return visible
 
     def detail_queryset(self, visible: QuerySet) -> QuerySet:
+        """What every viewer reads of one suggestion; the serializer loads the handling record (contacts,
+        progress, opinions, extensions, ratings) only for a viewer who may read it."""
         user = self.request.user
-        return visible.for_list().prefetch_related(
+        return visible.select_related("session", "theme").prefetch_related(
+            *s.detail_prefetches(),
             Prefetch("replies", queryset=Reply.objects.visible_to(user).select_related("department")),
             Prefetch("events", queryset=Event.objects.visible_to(user).select_related("department")),
-            Prefetch("assignments", queryset=Assignment.objects.select_related("department")),
-            Prefetch(
-                "contacts",
-                queryset=ContactRecord.objects.select_related("department").prefetch_related("delegates"),
-            ),
-            Prefetch("progress_updates", queryset=ProgressUpdate.objects.select_related("department")),
-            Prefetch(
-                "co_opinions", queryset=CoHandlerOpinion.objects.select_related("assignment__department")
-            ),
-            Prefetch(
-                "extension_requests",
-                queryset=ExtensionRequest.objects.select_related("assignment__department"),
-            ),
-            Prefetch("ratings", queryset=Rating.objects.select_related("delegate")),
         )
 
     def get_serializer_class(self):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from delegates.models import Delegate
 from departments.models import Department
 from suggestions import permissions
+from suggestions.choices import CachedModelChoiceFilter
 from suggestions.models import (
     OPEN_STATUSES,
     Assignment,
@@ -85,18 +86,17 @@ class SuggestionFilter(django_filters.FilterSet):
     - ``ordering``: ``number``, ``due_date``, ``status``, ``updated_at`` (prefix ``-`` to reverse).
     """
 
-    session = django_filters.ModelChoiceFilter(
+    # The offered sessions, themes and departments come from the cache (suggestions/choices.py).
+    session = CachedModelChoiceFilter(
         label=_("会议"), queryset=CongressSession.objects.all(), field_name="session"
     )
-    theme = django_filters.ModelChoiceFilter(
-        label=_("主题"), queryset=Theme.objects.all(), field_name="theme"
-    )
+    theme = CachedModelChoiceFilter(label=_("主题"), queryset=Theme.objects.all(), field_name="theme")
     # distinct=False: a column of the suggestion itself (and the other filters use semi-joins), so no
     # SELECT DISTINCT over every column is needed.
     status = django_filters.MultipleChoiceFilter(
         label=_("状态"), choices=Status.choices, field_name="status", distinct=False
     )
-    department = django_filters.ModelChoiceFilter(
+    department = CachedModelChoiceFilter(
         label=_("承办单位"), queryset=Department.objects.all(), method="filter_department"
     )
     role = django_filters.ChoiceFilter(label=_("承办方式"), choices=HandlerRole.choices, method="filter_role")
@@ -230,13 +230,16 @@ class SuggestionFilter(django_filters.FilterSet):
     # -- text ------------------------------------------------------------------------------------------
 
     def filter_q(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        """Each word in the title or the text (icontains); on PostgreSQL also via the bigram index (search.py)."""
+        from suggestions import search
+
         words = (value or "").split()
         if not words:
             return qs
         if len(words) == 1 and words[0].isdigit() and len(words[0]) <= NUMBER_MAX_DIGITS:
             return qs.filter(number=int(words[0]))
-        for word in words:
-            qs = qs.filter(Q(title__icontains=word) | Q(text__icontains=word))
+        for condition in search.word_conditions(words, using=qs.db):
+            qs = qs.filter(condition)
         return qs
 
 

@@ -31,7 +31,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from delegates.models import Delegate, DelegateKind
-from suggestions import workflow
+from suggestions import choices, workflow
 from suggestions.deliberation import DeliberationError, Document, Problem, parse
 from suggestions.models import (
     CongressSession,
@@ -646,6 +646,7 @@ def _write(plan: Plan, state: _State, by, quote: Callable[[int], str]) -> None:
     )
     for change in plan.of(THEME, UPDATE):
         Theme.objects.filter(pk=change.target.pk).update(title=change.row.title)
+    choices.forget(Theme)  # bulk writes send no signals: retire the cached filter choices
     if created:
         state.themes = {t.ordinal: t for t in Theme.objects.filter(session=session)}
 

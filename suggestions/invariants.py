@@ -175,7 +175,18 @@ def violations(suggestion_ids: Iterable[int] | None = None) -> list[Violation]:
                 f"{requested} reassignment request(s), {settled} decided, {pending_reassignments} pending",
             )
         _check_publication(s, replies.get(pk, []), events.get(pk, []), bad)
+    _check_facts(
+        suggestion_ids if suggestion_ids is None else ids, {s["pk"]: s["number"] for s in rows}, found
+    )
     return found
+
+
+def _check_facts(suggestion_ids, numbers: dict[int, int], found: list[Violation]) -> None:
+    """The stored statistics facts equal a fresh computation from the records (suggestions/facts.py)."""
+    from suggestions import facts
+
+    for pk, detail in facts.differences(suggestion_ids):
+        found.append(Violation(pk, numbers.get(pk, 0), "statistics facts", detail))
 
 
 def _check_assignments(s: dict, assignments: list[dict], bad) -> None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, router
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -330,6 +330,12 @@ class Suggestion(models.Model):
             models.Index(fields=["status", "due_date"], name="suggestion_status_due"),
             models.Index(fields=["updated_at"], name="suggestion_updated"),
             models.Index(fields=["-session", "number"], name="suggestion_list_order"),
+            # 逾期 / 临期 queues: open suggestions in due-date order, read a page at a time
+            models.Index(
+                fields=["due_date", "number"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="suggestion_open_due",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -782,6 +788,22 @@ class Rating(models.Model):
         return Verdict.UNSATISFIED in (self.attitude, self.result)
 
 
+# Events are the data version (the newest id keys the caches: suggestions/dataversion.py), so their ids
+# must become visible in id order. On PostgreSQL a transaction takes this advisory lock before it appends
+# an event and holds it to its commit: a later id can never commit before an earlier one, and a reader
+# that sees version N sees every change up to N. (SQLite serializes its writers anyway.)
+EVENT_ORDER_LOCK = 7_310_2023
+
+
+def lock_event_order(using: str) -> None:
+    from django.db import connections
+
+    connection = connections[using]
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [EVENT_ORDER_LOCK])
+
+
 class EventQuerySet(models.QuerySet["Event"]):
     def visible_to(self, user) -> EventQuerySet:
         from suggestions import permissions
@@ -799,6 +821,10 @@ class EventQuerySet(models.QuerySet["Event"]):
     ):
         if update_conflicts:  # an upsert would rewrite the existing events
             raise ValidationError(_("办理记录不可修改。"))
+        from suggestions import dataversion
+
+        dataversion.forget()
+        lock_event_order(self.db)
         return super().bulk_create(objs, batch_size=batch_size, ignore_conflicts=ignore_conflicts)
 
 
@@ -842,6 +868,10 @@ class Event(models.Model):
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None and not kwargs.get("force_insert"):
             raise ValidationError(_("办理记录不可修改。"))
+        from suggestions import dataversion
+
+        dataversion.forget()
+        lock_event_order(kwargs.get("using") or router.db_for_write(Event, instance=self))
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):  # noqa: ANN201
@@ -867,8 +897,12 @@ class WorkdayCorrection(models.Model):
 class Remark(models.Model):
     """审议发言: delegates' remarks on the government work report (parts 一 and 二 of the summary)."""
 
-    session = models.ForeignKey(CongressSession, verbose_name=_("会议"), on_delete=models.CASCADE, related_name="remarks")
-    part = models.PositiveSmallIntegerField(_("部分"), help_text=_("1：对上一年工作的评价；2：对本年任务的意见"))
+    session = models.ForeignKey(
+        CongressSession, verbose_name=_("会议"), on_delete=models.CASCADE, related_name="remarks"
+    )
+    part = models.PositiveSmallIntegerField(
+        _("部分"), help_text=_("1：对上一年工作的评价；2：对本年任务的意见")
+    )
     section = models.PositiveSmallIntegerField(_("节"))
     heading = models.CharField(_("节标题"), max_length=200)
     position = models.PositiveSmallIntegerField(_("节内序号"))
@@ -880,9 +914,67 @@ class Remark(models.Model):
         verbose_name_plural = _("审议发言")
         ordering = ["session", "part", "section", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["session", "part", "section", "position"], name="remark_unique_place"),
+            models.UniqueConstraint(
+                fields=["session", "part", "section", "position"], name="remark_unique_place"
+            ),
             models.CheckConstraint(condition=Q(part__in=[1, 2]), name="remark_part_valid"),
         ]
 
     def __str__(self) -> str:
         return f"{self.heading[:20]}…（{self.position}）"
+
+
+# ---------------------------------------------------------------------------
+# Statistics facts: what the committee's statistics need to know of each suggestion and each round,
+# kept by the workflow (every step refreshes its suggestion's rows: suggestions/facts.py), so that the
+# statistics are single conditional counts over a join instead of eight subqueries per suggestion.
+# ---------------------------------------------------------------------------
+
+
+class FactsFields(models.Model):
+    first_replied_on = models.DateField(_("首轮答复日期"), null=True, blank=True)
+    replied = models.BooleanField(_("已答复"), default=False)
+    on_time = models.BooleanField(_("按期答复"), default=False)
+    category = models.CharField(_("最新答复分类"), max_length=1, null=True, blank=True)  # noqa: DJ001 NULL = none yet, as the subqueries give
+    face_to_face = models.BooleanField(_("见面"), default=False)
+    result = models.CharField(_("最新领衔评价结果"), max_length=16, null=True, blank=True)  # noqa: DJ001 NULL = none yet, as the subqueries give
+    first_result = models.CharField(_("初次领衔评价结果"), max_length=16, null=True, blank=True)  # noqa: DJ001 NULL = none yet, as the subqueries give
+    extensions = models.PositiveIntegerField(_("批准延期数"), default=0)
+    reassignments = models.PositiveIntegerField(_("批准调整数"), default=0)
+
+    class Meta:
+        abstract = True
+
+
+class SuggestionFacts(FactsFields):
+    """统计事实: a suggestion's facts over its whole history (see stats.py for each definition)."""
+
+    suggestion = models.OneToOneField(
+        Suggestion, primary_key=True, on_delete=models.CASCADE, related_name="facts", verbose_name=_("建议")
+    )
+
+    class Meta:
+        verbose_name = _("建议统计事实")
+        verbose_name_plural = _("建议统计事实")
+
+    def __str__(self) -> str:
+        return f"{self.suggestion_id}"
+
+
+class RoundFacts(FactsFields):
+    """统计事实 of one handling round: the records of its lead assignment's round only."""
+
+    assignment = models.OneToOneField(
+        Assignment,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="round_facts",
+        verbose_name=_("主办交办"),
+    )
+
+    class Meta:
+        verbose_name = _("轮次统计事实")
+        verbose_name_plural = _("轮次统计事实")
+
+    def __str__(self) -> str:
+        return f"{self.assignment_id}"

@@ -63,13 +63,11 @@ def roles(user) -> Roles:
     cached = getattr(user, "_tracker_roles", None)
     if cached is not None:
         return cached
-    result = _read_roles(user)
-    user._tracker_roles = result
-    return result
+    return _read_roles(user)
 
 
-def _read_roles(user) -> Roles:
-    """Groups, delegate link and department memberships in one query."""
+def role_annotations() -> dict:
+    """Groups, delegate link and department memberships of each user, as annotations of a User query."""
     from django.contrib.auth import get_user_model
     from django.db.models import CharField, Exists, OuterRef, StringAgg, Subquery, Value
     from django.db.models.functions import Cast
@@ -85,24 +83,43 @@ def _read_roles(user) -> Roles:
         .annotate(ids=StringAgg(Cast("department_id", CharField()), Value(",")))
         .values("ids")
     )
-    staff_group, dashboard_group, delegate_id, department_ids = (
-        User.objects.filter(pk=user.pk)
-        .annotate(
-            staff_group=Exists(in_group.filter(group__name=STAFF_GROUP)),
-            dashboard_group=Exists(in_group.filter(group__name=DASHBOARD_GROUP)),
-            delegate_pk=Subquery(Delegate.objects.filter(user_id=OuterRef("pk")).values("pk")[:1]),
-            department_ids=Subquery(memberships),
+    return {
+        "tracker_staff_group": Exists(in_group.filter(group__name=STAFF_GROUP)),
+        "tracker_dashboard_group": Exists(in_group.filter(group__name=DASHBOARD_GROUP)),
+        "tracker_delegate_id": Subquery(Delegate.objects.filter(user_id=OuterRef("pk")).values("pk")[:1]),
+        "tracker_department_ids": Subquery(memberships),
+    }
+
+
+def remember_roles(user) -> Roles:
+    """Build and cache the roles from a user loaded with ``role_annotations()`` (no query)."""
+    result = Roles(
+        authenticated=True,
+        staff=user.is_superuser or bool(user.tracker_staff_group),
+        dashboard=bool(user.tracker_dashboard_group) and not user.is_superuser,
+        department_ids=frozenset(int(i) for i in (user.tracker_department_ids or "").split(",") if i),
+        delegate_id=user.tracker_delegate_id,
+    )
+    user._tracker_roles = result
+    return result
+
+
+def _read_roles(user) -> Roles:
+    """Groups, delegate link and department memberships in one query."""
+    from django.contrib.auth import get_user_model
+
+    values = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .annotate(**role_annotations())
+        .values(
+            "tracker_staff_group", "tracker_dashboard_group", "tracker_delegate_id", "tracker_department_ids"
         )
-        .values_list("staff_group", "dashboard_group", "delegate_pk", "department_ids")
         .get()
     )
-    return Roles(
-        authenticated=True,
-        staff=user.is_superuser or staff_group,
-        dashboard=dashboard_group and not user.is_superuser,
-        department_ids=frozenset(int(i) for i in (department_ids or "").split(",") if i),
-        delegate_id=delegate_id,
-    )
+    for name, value in values.items():
+        setattr(user, name, value)
+    return remember_roles(user)
 
 
 def forget_roles(user) -> None:

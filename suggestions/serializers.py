@@ -8,18 +8,34 @@ and leaves every business rule to ``suggestions/workflow.py``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+import inspect
+from collections.abc import Callable, Collection, Mapping
+from functools import partialmethod
+from operator import attrgetter
+from types import FunctionType
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
+from django.db import models
+from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models.manager import BaseManager
 from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
+from rest_framework.fields import SkipField, empty
+from rest_framework.relations import PKOnlyObject
+from rest_framework.settings import api_settings
 
 from delegates.models import Delegate
 from departments.models import Department
 from suggestions import permissions
 from suggestions.models import (
     Assignment,
+    AssignmentStatus,
     Category,
     CoHandlerOpinion,
     CongressSession,
@@ -68,22 +84,243 @@ class ViewerMixin:
         return ids is None or suggestion_id in ids
 
 
-class RedactingSerializer(ViewerMixin, serializers.ModelSerializer):
-    """A ModelSerializer that renders the fields ``hidden_fields(instance)`` names as null, unevaluated."""
+# ---------------------------------------------------------------------------
+# Output rendered from a plan compiled once per class
+# ---------------------------------------------------------------------------
+#
+# DRF builds a serializer's fields anew for every request and renders each value through two method
+# calls; for a suggestion's detail or a page of the list that is most of the request's time. The output
+# serializers below render from a plan compiled once per class from their declared fields: the same
+# keys in the same order and the same values as DRF's (the field's own ``to_representation``, or its
+# plain equivalent: ``int``, ``str``, ISO 8601 dates and times in the current time zone). The declared
+# fields stay the schema's source. A class with a field the plan does not know renders through DRF;
+# tests/api/test_fast_output.py compares every output with DRF's.
 
-    def hidden_fields(self, instance) -> set[str]:
-        return set()
+FAST_OUTPUT = True  # False: render through DRF's fields (what the tests compare with)
+
+_VALUE, _ONE, _MANY, _METHOD, _REQUEST = range(5)  # how a plan entry renders its value
+_NULL, _SKIP, _RAISE = range(3)  # what a missing attribute gives (DRF's Field.get_attribute), or a default
+
+
+class _Unsupported(Exception):
+    """A field the plan cannot render as DRF does."""
+
+
+def _display_getter(model_field: models.Field) -> Callable[[Any], Any]:
+    """``get_<field>_display()`` with the labels translated once per language (Django rebuilds and
+    translates the whole choices table on every call)."""
+    labels_by_language: dict[str | None, dict[Any, Any]] = {}
+
+    def get(instance: Any) -> Any:
+        value = getattr(instance, model_field.attname)
+        if type(value) is not str:
+            return instance._get_FIELD_display(model_field)
+        language = translation.get_language()
+        labels = labels_by_language.get(language)
+        if labels is None:
+            labels = {key: force_str(label, strings_only=True) for key, label in model_field.flatchoices}
+            labels_by_language[language] = labels
+        return labels.get(value, value)
+
+    return get
+
+
+def _getter(model: type | None, attrs: list[str]) -> Callable[[Any], Any]:
+    """DRF's ``get_attribute`` for one dotted source, resolved once: attributes read, methods called."""
+    if len(attrs) == 1 and model is not None:
+        static = inspect.getattr_static(model, attrs[0], None)
+        if isinstance(static, partialmethod) and static.func is models.Model._get_FIELD_display:
+            return _display_getter(static.keywords["field"])
+    steps: list[tuple[str, bool]] = []
+    for attr in attrs:
+        static = inspect.getattr_static(model, attr, None) if model is not None else None
+        if static is None or isinstance(static, staticmethod | classmethod):
+            raise _Unsupported(attr)
+        steps.append((attr, isinstance(static, FunctionType | partialmethod)))
+        try:
+            model = model._meta.get_field(attr).related_model  # type: ignore[union-attr]
+        except (AttributeError, FieldDoesNotExist):
+            model = None
+    if not any(call for _, call in steps):
+        return attrgetter(".".join(attrs))
+
+    def get(instance: Any) -> Any:
+        for attr, call in steps:
+            instance = getattr(instance, attr)
+            if call:
+                try:
+                    instance = instance()
+                except (AttributeError, KeyError) as exc:  # as DRF: not to be taken for a missing field
+                    raise ValueError(f'Exception raised in callable attribute "{attr}": {exc}') from exc
+        return instance
+
+    return get
+
+
+def _date(field: serializers.DateField) -> Callable[[Any], Any]:
+    if (getattr(field, "format", api_settings.DATE_FORMAT) or "").lower() != ISO_8601:
+        return field.to_representation
+
+    def convert(value: Any) -> Any:
+        return value.isoformat() if type(value) is dt.date else field.to_representation(value)
+
+    return convert
+
+
+def _datetime(field: serializers.DateTimeField) -> Callable[[Any], Any]:
+    fmt = getattr(field, "format", api_settings.DATETIME_FORMAT)
+    if (fmt or "").lower() != ISO_8601 or hasattr(field, "timezone"):
+        return field.to_representation
+
+    def convert(value: Any) -> Any:
+        if type(value) is dt.datetime and value.utcoffset() is not None and settings.USE_TZ:
+            text = value.astimezone(timezone.get_current_timezone()).isoformat()
+            return text[:-6] + "Z" if text.endswith("+00:00") else text
+        return field.to_representation(value)
+
+    return convert
+
+
+def _boolean(field: serializers.BooleanField) -> Callable[[Any], Any]:
+    def convert(value: Any) -> Any:
+        return value if value is True or value is False else field.to_representation(value)
+
+    return convert
+
+
+def _big_integer(field: serializers.BigIntegerField) -> Callable[[Any], Any]:
+    if getattr(field, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING):
+        return field.to_representation
+    return int
+
+
+# Value fields by exact class (a subclass may render otherwise): field -> value converter.
+_CONVERTERS: dict[type, Callable[[Any], Callable[[Any], Any]]] = {
+    serializers.IntegerField: lambda field: int,
+    serializers.BigIntegerField: _big_integer,
+    serializers.CharField: lambda field: str,
+    serializers.BooleanField: _boolean,
+    serializers.DateField: _date,
+    serializers.DateTimeField: _datetime,
+    serializers.ChoiceField: lambda field: field.to_representation,
+    serializers.JSONField: lambda field: field.to_representation,
+}
+
+
+def _plan_entry(serializer: serializers.ModelSerializer, field: serializers.Field) -> tuple:
+    """(name, getter, kind, converter, on_missing) for one readable field."""
+    name, kind = field.field_name, _VALUE
+    if isinstance(field, serializers.SerializerMethodField):
+        return name, None, _METHOD, field.method_name, _RAISE
+    model = serializer.Meta.model
+    if type(field) is serializers.PrimaryKeyRelatedField and field.pk_field is None:
+        # DRF's pk-only optimization: the foreign key's column, not the related row.
+        try:
+            column = model._meta.get_field(field.source).attname
+        except FieldDoesNotExist:
+            raise _Unsupported(name) from None
+        return name, attrgetter(column), _VALUE, lambda pk: pk, _RAISE
+    if type(field) is serializers.ListSerializer and isinstance(field.child, FastOutputSerializer):
+        kind, convert = _MANY, type(field.child)
+    elif isinstance(field, FastOutputSerializer):
+        kind, convert = _ONE, type(field)
+    elif isinstance(field, LetterField):
+        kind, convert = _REQUEST, LetterField.url
+    elif type(field) in _CONVERTERS:
+        convert = _CONVERTERS[type(field)](field)
+    else:
+        raise _Unsupported(name)
+    if field.default is not empty:
+        on_missing = field.get_default
+    else:
+        on_missing = _NULL if field.allow_null else _SKIP if not field.required else _RAISE
+    return name, _getter(model, field.source_attrs), kind, convert, on_missing
+
+
+# A ModelSerializer rendering from a plan of its declared fields compiled once per class; the fields
+# ``hidden_fields(instance)`` names are null, unevaluated. (No docstring: drf-spectacular would show it
+# as the description of every subclass without its own.)
+class FastOutputSerializer(serializers.ModelSerializer):
+    def hidden_fields(self, instance) -> Collection[str]:
+        return ()
+
+    @classmethod
+    def output_plan(cls) -> tuple | None:
+        """The compiled plan, or None when a field needs DRF's rendering."""
+        if "_output_plan" not in cls.__dict__:
+            serializer = cls()
+            try:
+                plan = tuple(_plan_entry(serializer, field) for field in serializer._readable_fields)
+            except _Unsupported:
+                plan = None
+            cls._output_plan = plan
+        return cls.__dict__["_output_plan"]
 
     def to_representation(self, instance) -> dict[str, Any]:
-        hidden = self.hidden_fields(instance)
+        return self.render(instance, self.hidden_fields(instance))
+
+    def render(self, instance, hidden: Collection[str]) -> dict[str, Any]:
+        plan = self.output_plan() if FAST_OUTPUT else None
+        if plan is None:
+            return self.drf_representation(instance, hidden)
+        data: dict[str, Any] = {}
+        for name, get, kind, convert, on_missing in plan:
+            if name in hidden:
+                data[name] = None
+                continue
+            if kind == _METHOD:
+                data[name] = getattr(self, convert)(instance)
+                continue
+            try:
+                value = get(instance)
+            except ObjectDoesNotExist:
+                value = None
+            except AttributeError:
+                if on_missing == _RAISE:
+                    raise
+                if on_missing == _SKIP:
+                    continue
+                value = None if on_missing == _NULL else on_missing()
+            if value is None:
+                data[name] = None
+            elif kind == _VALUE:
+                data[name] = convert(value)
+            elif kind == _MANY:
+                child = self._nested(convert)
+                rows = value.all() if isinstance(value, BaseManager) else value
+                data[name] = [child.to_representation(row) for row in rows]
+            elif kind == _ONE:
+                data[name] = self._nested(convert).to_representation(value)
+            else:  # _REQUEST
+                data[name] = convert(value, self.context.get("request"))
+        return data
+
+    def _nested(self, serializer_class: type[FastOutputSerializer]) -> FastOutputSerializer:
+        """One instance per nested class, sharing this serializer's context (the viewer, cached ids)."""
+        children = self.__dict__.setdefault("_nested_serializers", {})
+        child = children.get(serializer_class)
+        if child is None:
+            child = children[serializer_class] = serializer_class(context=self.context)
+        return child
+
+    def drf_representation(self, instance, hidden: Collection[str] = ()) -> dict[str, Any]:
+        """The output as DRF renders it through the fields (``ModelSerializer.to_representation``)."""
         data: dict[str, Any] = {}
         for field in self._readable_fields:
             if field.field_name in hidden:
                 data[field.field_name] = None
                 continue
-            attribute = field.get_attribute(instance)
-            data[field.field_name] = None if attribute is None else field.to_representation(attribute)
+            try:
+                attribute = field.get_attribute(instance)
+            except SkipField:
+                continue
+            check_for_none = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
+            data[field.field_name] = None if check_for_none is None else field.to_representation(attribute)
         return data
+
+
+class RedactingSerializer(ViewerMixin, FastOutputSerializer):
+    """A ModelSerializer that renders the fields ``hidden_fields(instance)`` names as null, unevaluated."""
 
 
 # ---------------------------------------------------------------------------
@@ -111,7 +348,7 @@ class DepartmentSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "short_name", "kind", "confirmed", "active"]
 
 
-class DepartmentRefSerializer(serializers.ModelSerializer):
+class DepartmentRefSerializer(FastOutputSerializer):
     class Meta:
         model = Department
         fields = ["id", "name", "short_name"]
@@ -141,13 +378,13 @@ class DelegateSerializer(RedactingSerializer):
         return set() if permissions.can_see_contact_data(self.viewer, instance) else set(CONTACT_FIELDS)
 
 
-class DelegateRefSerializer(serializers.ModelSerializer):
+class DelegateRefSerializer(FastOutputSerializer):
     class Meta:
         model = Delegate
         fields = ["id", "name", "kind"]
 
 
-class ProposerSerializer(serializers.ModelSerializer):
+class ProposerSerializer(FastOutputSerializer):
     id = serializers.IntegerField(source="delegate.id", read_only=True)
     name = serializers.CharField(source="delegate.name", read_only=True)
     kind = serializers.CharField(source="delegate.kind", read_only=True)
@@ -158,7 +395,7 @@ class ProposerSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "kind", "position", "is_lead"]
 
 
-class HandlerSerializer(serializers.ModelSerializer):
+class HandlerSerializer(FastOutputSerializer):
     """A department handling the suggestion in its current round, and how (主办 / 协办)."""
 
     department = DepartmentRefSerializer(read_only=True)
@@ -173,7 +410,7 @@ class HandlerSerializer(serializers.ModelSerializer):
 # ---------------------------------------------------------------------------
 
 
-class AssignmentSerializer(serializers.ModelSerializer):
+class AssignmentSerializer(FastOutputSerializer):
     department = DepartmentRefSerializer(read_only=True)
 
     class Meta:
@@ -196,7 +433,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
         ]
 
 
-class ContactRecordSerializer(serializers.ModelSerializer):
+class ContactRecordSerializer(FastOutputSerializer):
     department = DepartmentRefSerializer(read_only=True)
     delegates = DelegateRefSerializer(many=True, read_only=True)
     face_to_face = serializers.BooleanField(read_only=True, help_text=_("面商、走访或座谈"))
@@ -217,7 +454,7 @@ class ContactRecordSerializer(serializers.ModelSerializer):
         ]
 
 
-class ProgressUpdateSerializer(serializers.ModelSerializer):
+class ProgressUpdateSerializer(FastOutputSerializer):
     department = DepartmentRefSerializer(read_only=True)
 
     class Meta:
@@ -235,7 +472,7 @@ class ProgressUpdateSerializer(serializers.ModelSerializer):
         ]
 
 
-class CoHandlerOpinionSerializer(serializers.ModelSerializer):
+class CoHandlerOpinionSerializer(FastOutputSerializer):
     department = DepartmentRefSerializer(source="assignment.department", read_only=True)
     round = serializers.IntegerField(source="assignment.round", read_only=True)
 
@@ -244,7 +481,7 @@ class CoHandlerOpinionSerializer(serializers.ModelSerializer):
         fields = ["id", "suggestion", "department", "round", "text", "submitted_on", "created_at"]
 
 
-class ExtensionRequestSerializer(serializers.ModelSerializer):
+class ExtensionRequestSerializer(FastOutputSerializer):
     department = DepartmentRefSerializer(source="assignment.department", read_only=True)
 
     class Meta:
@@ -271,10 +508,13 @@ class LetterField(serializers.FileField):
     """The signed letter's address on the page that checks who may read it (never the file's storage path)."""
 
     def to_representation(self, value) -> str | None:
+        return self.url(value, self.context.get("request"))
+
+    @staticmethod
+    def url(value, request) -> str | None:
         if not value:
             return None
         url = reverse("reply_pdf", args=[value.instance.pk])
-        request = self.context.get("request")
         return request.build_absolute_uri(url) if request is not None else url
 
 
@@ -314,7 +554,7 @@ class ReplySerializer(RedactingSerializer):
         return set(REPLY_FULL_TEXT_FIELDS)
 
 
-class RatingSerializer(serializers.ModelSerializer):
+class RatingSerializer(FastOutputSerializer):
     delegate = DelegateRefSerializer(read_only=True)
 
     class Meta:
@@ -358,8 +598,8 @@ class EventSerializer(RedactingSerializer):
             *EVENT_PRIVATE_FIELDS,
         ]
 
-    def hidden_fields(self, instance: Event) -> set[str]:
-        return set() if self.sees_details_of(instance.suggestion_id) else set(EVENT_PRIVATE_FIELDS)
+    def hidden_fields(self, instance: Event) -> Collection[str]:
+        return () if self.sees_details_of(instance.suggestion_id) else EVENT_PRIVATE_FIELDS
 
 
 # ---------------------------------------------------------------------------
@@ -367,7 +607,7 @@ class EventSerializer(RedactingSerializer):
 # ---------------------------------------------------------------------------
 
 
-class SuggestionListSerializer(ViewerMixin, serializers.ModelSerializer):
+class SuggestionListSerializer(ViewerMixin, FastOutputSerializer):
     """代表建议 as lists show it. Reads only what ``Suggestion.objects.for_list()`` loads."""
 
     session_name = serializers.CharField(source="session.name", read_only=True)
@@ -408,7 +648,6 @@ class SuggestionListSerializer(ViewerMixin, serializers.ModelSerializer):
         ]
 
 
-
 class SuggestionExportSerializer(SuggestionListSerializer):
     """The list row with the full text, for exports."""
 
@@ -424,6 +663,43 @@ DETAIL_FIELDS = (
     "extension_requests",
     "ratings",
 )
+
+
+def detail_prefetches() -> list[Prefetch]:
+    """What SuggestionDetailSerializer reads for every viewer besides the replies and events the view
+    scopes to the viewer: ``for_list()``'s shape, with every round's assignments loaded once (the active
+    ones ``for_list()`` loads apart are derived from them). Use with ``select_related("session", "theme")``."""
+    return [
+        Prefetch("proposers", queryset=Proposer.objects.select_related("delegate").order_by("position")),
+        Prefetch("assignments", queryset=Assignment.objects.select_related("department")),
+    ]
+
+
+def handling_record_prefetches() -> list[Prefetch]:
+    """The handling record, which SuggestionDetailSerializer loads only for viewers who may read it."""
+    return [
+        *detail_prefetches(),
+        Prefetch(
+            "contacts",
+            queryset=ContactRecord.objects.select_related("department").prefetch_related("delegates"),
+        ),
+        Prefetch("progress_updates", queryset=ProgressUpdate.objects.select_related("department")),
+        Prefetch("co_opinions", queryset=CoHandlerOpinion.objects.select_related("assignment__department")),
+        Prefetch(
+            "extension_requests", queryset=ExtensionRequest.objects.select_related("assignment__department")
+        ),
+        Prefetch("ratings", queryset=Rating.objects.select_related("delegate")),
+    ]
+
+
+def _derive_active_assignments(suggestion: Suggestion) -> None:
+    """Set the ``active_assignments`` ``for_list()`` loads from every round's prefetched assignments, so
+    the handlers and the permission checks need no query of their own."""
+    cache = getattr(suggestion, "_prefetched_objects_cache", {})
+    if hasattr(suggestion, "active_assignments") or "assignments" not in cache:
+        return
+    active = [a for a in cache["assignments"] if a.status != AssignmentStatus.REPLACED]
+    suggestion.active_assignments = sorted(active, key=lambda a: (a.role, a.pk))  # as for_list() orders them
 
 
 class SuggestionDetailSerializer(SuggestionExportSerializer):
@@ -463,16 +739,12 @@ class SuggestionDetailSerializer(SuggestionExportSerializer):
         return [step.name for step in available_steps(self.viewer, suggestion)]
 
     def to_representation(self, suggestion: Suggestion) -> dict[str, Any]:
+        _derive_active_assignments(suggestion)
         details = permissions.can_view_details(self.viewer, suggestion)
         self.context["detail_ids"] = None if details else frozenset()
-        data: dict[str, Any] = {}
-        for field in self._readable_fields:
-            if field.field_name in DETAIL_FIELDS and not details:
-                data[field.field_name] = None
-                continue
-            attribute = field.get_attribute(suggestion)
-            data[field.field_name] = None if attribute is None else field.to_representation(attribute)
-        return data
+        if details:  # what is already prefetched is not read again
+            prefetch_related_objects([suggestion], *handling_record_prefetches())
+        return self.render(suggestion, () if details else DETAIL_FIELDS)
 
 
 # ---------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from config.paging import CachedCountPaginator
 from delegates.models import Delegate
 from departments.models import Department
 from suggestions import calendar, permissions, stats, workflow
@@ -62,7 +63,7 @@ REMARK_HITS = 20
 
 
 def _paginate(request: HttpRequest, items, per_page: int = PAGE_SIZE) -> Page:
-    return Paginator(items, per_page).get_page(request.GET.get("page"))
+    return CachedCountPaginator(items, per_page).get_page(request.GET.get("page"))
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ def home(request: HttpRequest) -> HttpResponse:
             (queue, _with_suggestion_countdown(queue.rows(HOME_ROWS), today), queue.count())
             for queue in QUEUES.values()
         ]
-        context["registered_count"] = Suggestion.objects.filter(status=Status.REGISTERED).count()
+        context["registered_count"] = stats.cached_count(Suggestion.objects.filter(status=Status.REGISTERED))
     if r.handler:
         inbox = _inbox_assignments(r)
         context["inbox"] = _with_countdown(list(inbox[:HOME_ROWS]), today)
@@ -149,7 +150,7 @@ class Queue:
         return list(qs[:limit] if limit else qs)
 
     def count(self) -> int:
-        return self.select().count()
+        return stats.cached_count(self.select())
 
 
 def _reassignment_requests() -> Prefetch:
@@ -188,6 +189,10 @@ def _lead_ratings() -> Prefetch:
     )
 
 
+# Newest session first, then the number: the suggestion_list_order index serves the queues' first page
+# without sorting every matching row (the publication queue: 21 ms → 0.1 ms at 100,000 suggestions).
+LIST_ORDER = tuple(Suggestion._meta.ordering)
+
 QUEUES: dict[str, Queue] = {
     queue.slug: queue
     for queue in [
@@ -204,7 +209,7 @@ QUEUES: dict[str, Queue] = {
                         status=AssignmentStatus.REASSIGN_REQUESTED,
                     )
                 )
-            ).order_by("number"),
+            ).order_by(*LIST_ORDER),
             (_reassignment_requests(),),
         ),
         Queue(
@@ -216,7 +221,7 @@ QUEUES: dict[str, Queue] = {
                 Exists(
                     ExtensionRequest.objects.filter(suggestion=OuterRef("pk"), status=RequestStatus.PENDING)
                 )
-            ).order_by("number"),
+            ).order_by(*LIST_ORDER),
             (_pending_extensions(),),
         ),
         Queue(
@@ -224,7 +229,7 @@ QUEUES: dict[str, Queue] = {
             gettext_lazy("不满意待复核"),
             gettext_lazy("领衔代表评价不满意：重新办理或说明理由后办结。"),
             "rehandle",
-            lambda: Suggestion.objects.filter(status=Status.REVIEW).order_by("number"),
+            lambda: Suggestion.objects.filter(status=Status.REVIEW).order_by(*LIST_ORDER),
             (_lead_ratings(),),
         ),
         Queue(
@@ -253,7 +258,7 @@ QUEUES: dict[str, Queue] = {
                     )
                 )
                 .exclude(status=Status.WITHDRAWN)
-                .order_by("number")
+                .order_by(*LIST_ORDER)
             ),
             (_unpublished_replies(),),
         ),

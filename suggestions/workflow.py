@@ -22,7 +22,7 @@ from simple_history.utils import bulk_create_with_history
 
 from delegates.models import Delegate
 from departments.models import Department
-from suggestions import calendar, permissions
+from suggestions import calendar, facts, permissions
 from suggestions.models import (
     OPEN_STATUSES,
     PROMISE_CATEGORIES,
@@ -131,10 +131,11 @@ def _record(
     note: str = "",
     **data: Any,
 ) -> Event:
-    """Save the suggestion and append the event that tells who did what, when."""
+    """Save the suggestion, append the event that tells who did what, when, and refresh the suggestion's
+    statistics facts (every step writes its records before it records its event)."""
     suggestion.save()
     actor = by if by is not None and by.is_authenticated else None
-    return Event.objects.create(
+    event = Event.objects.create(
         suggestion=suggestion,
         kind=kind,
         actor=actor,
@@ -146,6 +147,8 @@ def _record(
         data=_jsonable({k: v for k, v in data.items() if v not in (None, "", [])}),
         note=note,
     )
+    facts.refresh([suggestion.pk])
+    return event
 
 
 def _text(

@@ -7,5 +7,8 @@ register = template.Library()
 
 @register.simple_tag
 def unread_count(user) -> int:
-    """The user's unread notifications (one COUNT query)."""
+    """The user's unread notifications: loaded with the session user, else one COUNT query."""
+    loaded = getattr(user, "tracker_unread", None)
+    if loaded is not None:
+        return loaded
     return Notification.objects.for_user(user).unread().count()

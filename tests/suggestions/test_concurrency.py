@@ -230,3 +230,52 @@ def test_close_against_lead_rating(replied, lead_delegate_user, staff):
     assert (events_of(replied, EventKind.RATE), events_of(replied, EventKind.CLOSE)) == (int(rated), 1)
     close = Event.objects.get(suggestion=replied, kind=EventKind.CLOSE)
     assert close.from_status == (Status.REVIEW if rated else Status.REPLIED)
+
+
+def test_event_ids_become_visible_in_commit_order():
+    """The data version (newest event id) keys the caches: a later id must not commit before an earlier.
+
+    Transaction A appends an event and stays open; B appends one meanwhile and tries to commit. B must
+    wait for A (the event-order lock), so a reader never sees B's id while A's change is still unseen.
+    """
+    from django.db import transaction
+
+    s1, s2 = factories.SuggestionFactory(), factories.SuggestionFactory()
+    a_appended, a_committed = threading.Event(), threading.Event()
+    seen: dict[str, object] = {}
+
+    def append(suggestion_pk: int) -> int:
+        return Event.objects.create(
+            suggestion_id=suggestion_pk,
+            kind=EventKind.PROGRESS,
+            round=1,
+            from_status=Status.REGISTERED,
+            to_status=Status.REGISTERED,
+        ).pk
+
+    def a() -> None:
+        try:
+            with transaction.atomic():
+                seen["a"] = append(s1.pk)
+                a_appended.set()
+                time.sleep(0.5)
+                a_committed.set()
+        finally:
+            connection.close()
+
+    def b() -> None:
+        try:
+            a_appended.wait(timeout=10)
+            with transaction.atomic():
+                seen["b"] = append(s2.pk)
+            seen["b_after_a"] = a_committed.is_set()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=a), threading.Thread(target=b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert seen["b"] > seen["a"]
+    assert seen["b_after_a"] is True, "B's event committed while A's earlier one was still open"

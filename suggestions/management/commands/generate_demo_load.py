@@ -27,7 +27,7 @@ from django.utils import timezone
 from delegates.models import Delegate
 from departments.catalog import departments as catalog
 from departments.models import Department
-from suggestions import calendar
+from suggestions import calendar, facts
 from suggestions.models import (
     Assignment,
     AssignmentStatus,
@@ -246,6 +246,7 @@ class Command(BaseCommand):
         # transaction, while the next batch is generated; a caller's transaction (tests) takes them all.
         workers = 0 if connection.in_atomic_block or not self.writer.postgres else WRITERS
         pipeline = Pipeline(self._store, workers)
+        last_before = Suggestion.objects.aggregate(m=Max("pk"))["m"] or 0
         done = 0
         try:
             for session, count in self._sessions(n):
@@ -266,6 +267,10 @@ class Command(BaseCommand):
                     self.stdout.flush()
         finally:
             pipeline.close()
+        self.stdout.write("\nstatistics facts …", ending="")
+        facts.refresh(
+            Suggestion.objects.filter(pk__gt=last_before).order_by("pk").values_list("pk", flat=True)
+        )
         self.writer.analyze()
         elapsed = time.perf_counter() - started
         self.stdout.write(

@@ -1,0 +1,83 @@
+"""Reference lists for filter forms (sessions, themes, departments), read from the cache.
+
+The suggestion list's filter form offers every session, theme and department: three queries on every
+page view for lists that change a few times a year. ``CachedModelChoiceFilter`` reads them from the
+cache instead. Saving or deleting such a row (admin, importer) bumps its model's generation, which
+retires the cached lists at once in this process and, with a shared cache, everywhere; with the default
+per-process cache other app servers see the change within ``CHOICES_CACHE_SECONDS``. Validating a
+submitted value still asks the database (``queryset.get(pk=...)``), so a stale list never lets an
+unknown id through.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import django_filters
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Model, QuerySet
+from django.db.models.signals import post_delete, post_save
+from django_filters import fields as filter_fields
+
+
+def _generation_key(model: type[Model]) -> str:
+    return f"choices:generation:{model._meta.label_lower}"
+
+
+def reference_objects(queryset: QuerySet) -> list[Model]:
+    """The queryset's rows, cached per model generation and query."""
+    generation = cache.get_or_set(_generation_key(queryset.model), 1, timeout=None)
+    digest = hashlib.sha256(str(queryset.query).encode()).hexdigest()[:32]
+    key = f"choices:{queryset.model._meta.label_lower}:{generation}:{digest}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = list(queryset)
+        cache.set(key, rows, timeout=settings.CHOICES_CACHE_SECONDS)
+    return rows
+
+
+def forget(model: type[Model] | None = None, *, sender: type[Model] | None = None, **kwargs) -> None:
+    """The model's rows changed (also a post_save/post_delete receiver): retire its cached lists."""
+    key = _generation_key(model or sender)
+    try:
+        cache.incr(key)
+    except ValueError:  # no generation yet: nothing cached
+        pass
+
+
+def connect(*models: type[Model]) -> None:
+    for model in models:
+        uid = f"tracker_choices_{model._meta.label_lower}"
+        post_save.connect(forget, sender=model, dispatch_uid=f"{uid}_save", weak=False)
+        post_delete.connect(forget, sender=model, dispatch_uid=f"{uid}_delete", weak=False)
+
+
+class CachedModelChoiceIterator(filter_fields.ModelChoiceIterator):
+    def _objects(self) -> list[Model]:
+        return reference_objects(self.queryset)
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        if self.field.null_label is not None:
+            yield (self.field.null_value, self.field.null_label)
+        for obj in self._objects():
+            yield self.choice(obj)
+
+    def __len__(self) -> int:
+        extra = (self.field.empty_label is not None) + (self.field.null_label is not None)
+        return len(self._objects()) + extra
+
+    def __bool__(self) -> bool:
+        return self.field.empty_label is not None or bool(self._objects())
+
+
+class CachedModelChoiceField(filter_fields.ModelChoiceField):
+    iterator = CachedModelChoiceIterator
+
+
+class CachedModelChoiceFilter(django_filters.ModelChoiceFilter):
+    """A ModelChoiceFilter whose offered choices come from ``reference_objects``."""
+
+    field_class = CachedModelChoiceField
