@@ -341,7 +341,9 @@ def test_every_statistic_has_a_schema_definition():
     assert set(serializers.TOTAL_HELP) == set(stats.TOTAL_FIELDS)
 
 
-def test_statistics_are_cached_until_the_next_workflow_step(replied, lead_delegate_user, django_assert_max_num_queries):
+def test_statistics_are_cached_until_the_next_workflow_step(
+    replied, lead_delegate_user, django_assert_max_num_queries
+):
     """A second read is served from the cache (one version query); a workflow step makes it recompute."""
     from suggestions import stats, workflow
     from suggestions.models import Suggestion

@@ -8,7 +8,12 @@ from tests import factories
 
 def _remark(session, delegates, text, position=1):
     remark = Remark.objects.create(
-        session=session, part=2, section=1, heading="突出经济提质，增强产业发展硬实力", position=position, text=text
+        session=session,
+        part=2,
+        section=1,
+        heading="突出经济提质，增强产业发展硬实力",
+        position=position,
+        text=text,
     )
     remark.delegates.set(delegates)
     return remark
@@ -31,7 +36,9 @@ def test_delegate_search_finds_a_chinese_substring_of_a_remark(client, suggestio
     assert "网格化社会治理" not in html
 
 
-def test_delegate_search_with_remarks_keeps_a_fixed_number_of_queries(client, suggestion, django_assert_max_num_queries):
+def test_delegate_search_with_remarks_keeps_a_fixed_number_of_queries(
+    client, suggestion, django_assert_max_num_queries
+):
     speakers = [factories.DelegateFactory() for _ in range(5)]
     for i in range(25):
         _remark(suggestion.session, speakers[: i % 5 + 1], f"关于产业发展的第{i}条发言。", position=i + 1)

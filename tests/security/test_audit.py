@@ -22,6 +22,7 @@ from django.utils import timezone
 from delegates.models import Delegate
 from departments.models import Department
 from suggestions.models import Event, EventKind, Reply, Suggestion
+from tests.conftest import postgres_only
 from tests.security.conftest import ROLES
 
 pytestmark = pytest.mark.django_db
@@ -117,6 +118,26 @@ def test_deleting_an_actor_keeps_the_name_on_the_events(s1, world):
     user.delete()
 
     assert Event.objects.filter(actor_name__in=names, actor__isnull=True).count() == count > 0
+
+
+@postgres_only
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE suggestions_event SET note = 'rewritten' WHERE suggestion_id = %s",
+        "UPDATE suggestions_event SET actor_id = NULL, note = 'sneaky' WHERE suggestion_id = %s",
+        "DELETE FROM suggestions_event WHERE suggestion_id = %s",
+    ],
+    ids=["update", "unlink-and-update", "delete"],
+)
+def test_raw_sql_cannot_change_or_delete_an_event(s1, sql):
+    """The database itself refuses (a trigger): the ORM's refusals are not the only guard."""
+    from django.db import DatabaseError, connection
+
+    before = event_rows(s1.pk)
+    with pytest.raises(DatabaseError, match="immutable"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, [s1.pk])
+    assert event_rows(s1.pk) == before
 
 
 # ---------------------------------------------------------------------------------------------------------
