@@ -11,6 +11,7 @@ from django.db import models, router
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from delegates.models import Delegate
@@ -43,7 +44,7 @@ class Status(models.TextChoices):
     IN_PROGRESS = "in_progress", _("办理中")
     REPLIED = "replied", _("已答复")
     REVIEW = "review", _("不满意待复核")
-    CLOSED = "closed", _("办结")
+    CLOSED = "closed", pgettext_lazy("status", "办结")  # the state ("Closed"), not the step ("Close")
     WITHDRAWN = "withdrawn", _("已撤回")
     NOT_ACCEPTED = "not_accepted", _("不予受理")
 

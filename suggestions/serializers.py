@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from rest_framework import ISO_8601, serializers
 from rest_framework.fields import SkipField, empty
 from rest_framework.relations import PKOnlyObject
@@ -757,7 +758,7 @@ COUNT_HELP = {
     "replied_on_time": _(
         "按期答复: the first-round reply dated on or before its due date (extensions included)"
     ),
-    "closed": _("办结"),
+    "closed": pgettext_lazy("status", "办结"),
     "face_to_face": _("见面: at least one 面商 / 走访 / 座谈 contact"),
     "rated": _("已评价: a lead delegate's rating exists"),
     "satisfied": _("满意 + 基本满意 on the result of the lead delegate's latest rating"),

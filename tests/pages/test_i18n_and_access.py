@@ -111,3 +111,15 @@ def test_assets_come_from_this_site_only(client, suggestion):
     for name in ("home", "suggestion_list", "dashboard"):
         html = client.get(reverse(name)).content.decode()
         assert not re.search(r'(?:src|href)="(?:https?:)?//', html), name
+
+
+def test_the_closed_state_and_the_close_step_are_told_apart_in_english():
+    """办结 is both a state (已办结: "Closed") and a step (办结: "Close"): two translations by context."""
+    from django.utils import translation
+
+    from suggestions.models import EventKind, Status
+
+    with translation.override("en"):
+        assert (str(Status.CLOSED.label), str(EventKind.CLOSE.label)) == ("Closed", "Close")
+    with translation.override("zh-hans"):
+        assert str(Status.CLOSED.label) == str(EventKind.CLOSE.label) == "办结"
