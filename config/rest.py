@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 from config.paging import CachedCountPaginator
 
@@ -40,3 +41,20 @@ class ExportPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
     ordering = "pk"
+
+
+class _SettingsRate:
+    """Read the rate from ``settings.API_THROTTLE_RATES`` on every request (DRF reads its own once)."""
+
+    def get_rate(self):
+        from django.conf import settings
+
+        return settings.API_THROTTLE_RATES.get(self.scope)
+
+
+class AnonThrottle(_SettingsRate, AnonRateThrottle):
+    """Anonymous API requests, per client address: ``API_THROTTLE_RATES["anon"]`` (None = off)."""
+
+
+class UserThrottle(_SettingsRate, UserRateThrottle):
+    """Authenticated API requests, per account: ``API_THROTTLE_RATES["user"]`` (None = off)."""

@@ -199,6 +199,9 @@ REST_FRAMEWORK = {
     ],
     # Reading is scoped per role by each view's get_queryset; the dashboard account never writes.
     "DEFAULT_PERMISSION_CLASSES": ["config.rest.DashboardReadOnly"],
+    # Rate limits per client address (anonymous) and per account, from API_THROTTLE_RATES below; a
+    # request over the limit gets 429 with Retry-After. Counted in the cache (per process by default).
+    "DEFAULT_THROTTLE_CLASSES": ["config.rest.AnonThrottle", "config.rest.UserThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],  # docs at /api/docs/
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.JSONParser",
@@ -214,6 +217,10 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "suggestions.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "config.schema.ApiSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+API_THROTTLE_RATES = {
+    "anon": env("DJANGO_API_ANON_RATE", "300/min") or None,
+    "user": env("DJANGO_API_USER_RATE", "3000/min") or None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "代表建议办理 API",

@@ -221,3 +221,22 @@ def test_the_dashboard_token_may_not_write(dashboard, suggestion, lead_departmen
     )
     assert error_of(response, 403)["code"] == "permission_denied"
     assert client.get(f"/api/v1/suggestions/{suggestion.pk}/").status_code == 200
+
+
+def test_the_api_limits_requests_per_address_and_per_account(settings, staff):
+    """Over the rate: 429 in the one error format, with Retry-After; other accounts are not affected."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    settings.API_THROTTLE_RATES = {"anon": "3/min", "user": "5/min"}
+    public = APIClient()
+    assert [public.get("/api/v1/sessions/").status_code for _ in range(3)] == [200, 200, 200]
+    refused = public.get("/api/v1/sessions/")
+    assert refused.status_code == 429
+    assert refused.json()["error"]["code"] == "throttled"
+    assert int(refused["Retry-After"]) > 0
+
+    staff_client = APIClient()
+    staff_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=staff)[0].key}")
+    codes = [staff_client.get("/api/v1/sessions/").status_code for _ in range(6)]
+    assert codes == [200] * 5 + [429]  # the account's own budget, not the address's
