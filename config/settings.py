@@ -1,5 +1,6 @@
 """Settings for the suggestion tracker, read from the environment (see .env.example)."""
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -218,9 +219,10 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "config.schema.ApiSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# "300/min", "10/s" …; set to an empty value for no limit.
 API_THROTTLE_RATES = {
-    "anon": env("DJANGO_API_ANON_RATE", "300/min") or None,
-    "user": env("DJANGO_API_USER_RATE", "3000/min") or None,
+    "anon": os.environ.get("DJANGO_API_ANON_RATE", "300/min").strip() or None,
+    "user": os.environ.get("DJANGO_API_USER_RATE", "3000/min").strip() or None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "代表建议办理 API",
