@@ -263,6 +263,27 @@ def test_the_lockout_does_not_tell_which_accounts_exist(world):
     assert all("已暂时锁定" in html for html in messages.values())
 
 
+def test_guessing_across_accounts_locks_out_the_address_not_other_addresses(world, settings):
+    """Many usernames, few tries each (under the per-account limit): the address is refused."""
+    settings.LOGIN_LOCKOUT = {**settings.LOGIN_LOCKOUT, "max_failures_per_address": 6}
+    guesser = Client(REMOTE_ADDR="10.0.0.66")
+    for n in range(6):
+        guesser.post("/accounts/login/", {"username": f"user{n}", "password": "wrong"})
+    refused = guesser.post("/accounts/login/", {"username": "staff", "password": PASSWORD})
+    assert not logged_in(guesser)
+    assert "来自本机地址的登录失败次数过多" in refused.content.decode()
+    assert LoginFailure.objects.filter(username__iexact="staff").count() == 0  # the account is not locked
+
+    colleague = Client(REMOTE_ADDR="10.0.0.7")
+    colleague.post("/accounts/login/", {"username": "staff", "password": PASSWORD})
+    assert logged_in(colleague)
+
+    window = dt.timedelta(seconds=settings.LOGIN_LOCKOUT["window_seconds"] + 1)
+    LoginFailure.objects.update(at=timezone.now() - window)
+    guesser.post("/accounts/login/", {"username": "staff", "password": PASSWORD})
+    assert logged_in(guesser)
+
+
 def test_a_locked_out_user_cannot_use_the_api_session_either(world):
     for _ in range(MAX_FAILURES + 1):
         Client().post("/accounts/login/", {"username": "lead_handler", "password": "wrong"})
