@@ -10,14 +10,17 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import F
 
+from suggestions import invariants
 from suggestions.models import (
     Assignment,
     AssignmentStatus,
+    CoHandlerOpinion,
     CongressSession,
     Event,
     EventKind,
     HandlerRole,
     Proposer,
+    Publication,
     Rating,
     Reply,
     Status,
@@ -34,6 +37,12 @@ def generate(n: int = N, seed: int = 2023) -> str:
     out = io.StringIO()
     call_command("generate_demo_load", suggestions=n, seed=seed, batch=120, stdout=out)
     return out.getvalue()
+
+
+def assert_invariants_hold() -> None:
+    found = invariants.violations()
+    shown = "\n".join(str(v) for v in found[:10])
+    assert found == [], f"{len(found)} violation(s), the first ones:\n{shown}"
 
 
 def story(session: CongressSession) -> list[tuple]:
@@ -124,17 +133,66 @@ def test_each_timeline_leads_to_the_status(generated):
     """Events in time order: each starts from the status the one before left, the last gives the status."""
     timelines = defaultdict(list)
     for event in Event.objects.order_by("suggestion", "at", "id").values(
-        "suggestion", "from_status", "to_status"
+        "suggestion", "id", "from_status", "to_status"
     ):
         timelines[event["suggestion"]].append(event)
     status = dict(Suggestion.objects.values_list("pk", "status"))
     assert set(timelines) == set(status)
     for pk, events in timelines.items():
+        # written in time order: the invariants read the timeline by id
+        assert [e["id"] for e in events] == sorted(e["id"] for e in events), pk
         assert events[0]["from_status"] == Status.REGISTERED
         for before, after in zip(events, events[1:], strict=False):
             assert before["to_status"] == after["from_status"], pk
         assert events[-1]["to_status"] == status[pk]
-    assert Event.objects.filter(data={}).count() == Event.objects.count()
+    # only the events whose data a check or the timeline reads carry data, as the workflow writes it
+    assert set(Event.objects.exclude(data={}).values_list("kind", flat=True)) == {
+        EventKind.CO_OPINION,
+        EventKind.PUBLISH,
+    }
+
+
+def test_the_generated_data_satisfies_every_invariant(generated):
+    """`check_invariants` over generated data: every rule of suggestions/invariants.py holds."""
+    assert set(Suggestion.objects.values_list("status", flat=True)) == set(Status.values)
+    assert Suggestion.objects.filter(round=3).exists()
+    assert_invariants_hold()
+
+
+def test_each_co_opinion_event_has_its_record(generated):
+    """协办意见 as workflow.give_co_opinion writes them: at most one per co-handling assignment, each with
+    its event (same round and department), given after the assignment and within its due date."""
+    assert CoHandlerOpinion.objects.exists()
+    opinions = CoHandlerOpinion.objects.values_list(
+        "suggestion", "assignment__suggestion", "assignment__role", "assignment__round",
+        "assignment__department", "assignment__assigned_on", "assignment__due_date", "submitted_on",
+    )  # fmt: skip
+    records = Counter()
+    for suggestion, of, role, round_, department, assigned_on, due, submitted_on in opinions:
+        assert suggestion == of and role == HandlerRole.CO
+        assert assigned_on < submitted_on <= due
+        records[(suggestion, round_, department)] += 1
+    assert set(records.values()) == {1}
+    events = Counter(
+        Event.objects.filter(kind=EventKind.CO_OPINION).values_list("suggestion", "round", "department")
+    )
+    assert events == records
+    assert not Event.objects.filter(kind=EventKind.CO_OPINION).exclude(data={"on_time": True}).exists()
+
+
+def test_published_replies_have_their_publish_events(generated):
+    published = set(
+        Reply.objects.exclude(publication=Publication.UNPUBLISHED).values_list(
+            "suggestion", "round", "publication", "published_at", "department"
+        )
+    )
+    assert published
+    events = {
+        (e.suggestion_id, e.data["reply_round"], e.data["mode"], e.at, e.department_id)
+        for e in Event.objects.filter(kind=EventKind.PUBLISH)
+    }
+    assert events == published
+    assert not Reply.objects.filter(publication=Publication.UNPUBLISHED, published_at__isnull=False).exists()
 
 
 def test_the_same_seed_tells_the_same_story_again(generated):
@@ -166,3 +224,4 @@ def test_outside_a_transaction_batches_are_written_in_parallel():
         n for size in (134, 133, 133) for n in range(1, size + 1)
     )
     assert 7 <= Event.objects.count() / 400 <= 14
+    assert_invariants_hold()

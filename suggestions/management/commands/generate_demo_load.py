@@ -5,8 +5,8 @@ this is synthetic data for benchmarks, and the workflow's one-row-at-a-time lock
 million events take hours. The rows respect every database constraint.
 
 Rows are plain tuples. On PostgreSQL they go in with COPY, and the primary keys that children
-refer to (suggestions, replies) are drawn from the tables' sequences up front, so nothing is read
-back; elsewhere (SQLite) the same tuples go in with executemany.
+refer to (suggestions, assignments, replies) are drawn from the tables' sequences up front, so
+nothing is read back; elsewhere (SQLite) the same tuples go in with executemany.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from suggestions import calendar, facts
 from suggestions.models import (
     Assignment,
     AssignmentStatus,
+    CoHandlerOpinion,
     CongressSession,
     ContactRecord,
     Event,
@@ -81,6 +82,11 @@ PROGRESS = ProgressKind.PROGRESS.value
 FULL, UNPUBLISHED = Publication.FULL.value, Publication.UNPUBLISHED.value
 K = {kind.name: kind.value for kind in EventKind}
 METHODS = ["meet", "visit", "forum", "phone", "written"]
+OPINION = "同意主办单位的办理意见，本单位将配合做好相关工作。"
+# Event data as workflow._record writes it (JSON text): a co-opinion given within its month, and a reply
+# published in full within the 20 working days (20 calendar days after it), by the round it belongs to.
+ON_TIME = '{"on_time": true}'
+PUBLISHED_DATA = {r: f'{{"mode": "{FULL}", "reply_round": {r}, "on_time": true}}' for r in (1, 2, 3)}
 DAY = dt.timedelta(days=1)
 
 # The columns written, by field name; every NOT NULL column without a database default is listed.
@@ -91,10 +97,11 @@ COLUMNS: dict[type[Model], tuple[str, ...]] = {
     ),
     Proposer: ("suggestion", "delegate", "position"),
     Assignment: (
-        "suggestion", "department", "role", "round", "status", "assigned_on", "acknowledge_due",
+        "id", "suggestion", "department", "role", "round", "status", "assigned_on", "acknowledge_due",
         "acknowledged_on", "due_date", "reassignment_reason", "reassignment_decision", "reassignment_note",
         "assigned_by", "created_at",
     ),
+    CoHandlerOpinion: ("assignment", "suggestion", "text", "submitted_on", "created_by", "created_at"),
     ContactRecord: (
         "suggestion", "department", "round", "method", "contacted_on", "notes", "created_by", "created_at",
     ),
@@ -342,7 +349,9 @@ class Command(BaseCommand):
         states = [s.value for s, _ in STATES]
         weights = [w for _, w in STATES]
         registered_at = dt.datetime.combine(session.end_date, dt.time(18), tz)
-        suggestions, proposers, assignments, contacts, progress = [], [], [], [], []
+        suggestions, proposers, contacts, progress = [], [], [], []
+        assignments: list[list] = []  # the id is filled in once the batch's assignments are counted
+        opinions: list[list] = []  # the assignment's index likewise
         replies: list[list] = []  # the id is filled in once the batch's replies are counted
         ratings: list[list] = []  # the reply id likewise
         events: list[tuple] = []
@@ -420,11 +429,14 @@ class Command(BaseCommand):
                     )
                 ack_due = on + 9 * DAY
                 assignments.append(
-                    (sid, lead, LEAD, r, ack_status, on, ack_due, ack_on, due, "", "", "", None, now)
+                    [None, sid, lead, LEAD, r, ack_status, on, ack_due, ack_on, due, "", "", "", None, now]
                 )
                 co_due = calendar.add_months(on, 1)
-                assignments += [(sid, c, CO, r, ack_status, on, ack_due, ack_on, co_due, "", "", "", None, now)
-                                for c in co]  # fmt: skip
+                # In round 1 the co-handlers sign the day after the lead (their 签收 events below).
+                co_ack_on = on + 3 * DAY if r == 1 and ack_on is not None else ack_on
+                first_co = len(assignments)  # the index of this round's first co-handling assignment
+                assignments += [[None, sid, c, CO, r, ack_status, on, ack_due, co_ack_on, co_due, "", "", "",
+                                 None, now] for c in co]  # fmt: skip
                 if final_round and status == WITHDRAWN:
                     events.append(
                         (sid, K["WITHDRAW"], None, "", day + 5 * DAY, r, handling, status, None, "{}", "")
@@ -432,27 +444,12 @@ class Command(BaseCommand):
                     break
                 if ack_status == PENDING:
                     break
-                for c in co:
-                    if r == 1:
+                if r == 1:  # rehandling (round 2+) signs for the co-handlers too
+                    for c in co:
                         events.append(
                             (sid, K["ACKNOWLEDGE"], None, "", day + 3 * DAY, r, IN_PROGRESS, IN_PROGRESS, c,
                              "{}", "")
                         )  # fmt: skip
-                    events.append(
-                        (
-                            sid,
-                            K["CO_OPINION"],
-                            None,
-                            "",
-                            day + 25 * DAY,
-                            r,
-                            IN_PROGRESS,
-                            IN_PROGRESS,
-                            c,
-                            "{}",
-                            "",
-                        )
-                    )
                 for k in range(rng.choice([1, 1, 2])):
                     method = rng.choice(METHODS)
                     contacts.append(
@@ -461,6 +458,15 @@ class Command(BaseCommand):
                     events.append(
                         (sid, K["CONTACT"], None, "", day + (10 + k) * DAY, r, IN_PROGRESS, IN_PROGRESS, lead,
                          "{}", "")
+                    )  # fmt: skip
+                # 协办意见 (workflow.give_co_opinion): one per co-handling assignment of the round, two weeks
+                # in: after the contacts (days 10-11), before the first progress report (day 16 at the
+                # earliest), within the month the co-handlers have (so on time).
+                for j, c in enumerate(co):
+                    opinions.append([first_co + j, sid, OPINION, on + (14 + j) * DAY, None, now])
+                    events.append(
+                        (sid, K["CO_OPINION"], None, "", day + (14 + j) * DAY, r, IN_PROGRESS, IN_PROGRESS, c,
+                         ON_TIME, "")
                     )  # fmt: skip
                 replied = not final_round or status in ANSWERED
                 reply_after = rng.randrange(30, 110) if replied else 50
@@ -512,11 +518,17 @@ class Command(BaseCommand):
                     (sid, K["RATE"], None, "", rated_at, r, REPLIED, REVIEW if unsatisfied else CLOSED, None,
                      "{}", "")
                 )  # fmt: skip
-                if published:
+                if published:  # workflow.publish: the mode and the reply's round say what is public
                     events.append(
-                        (sid, K["PUBLISH"], None, "", published_at, r, CLOSED, CLOSED, lead, "{}", "")
-                    )
+                        (sid, K["PUBLISH"], None, "", published_at, r, CLOSED, CLOSED, lead,
+                         PUBLISHED_DATA[r], "")
+                    )  # fmt: skip
                 on = replied_on + 10 * DAY  # the next round: staff send it back three days after the rating
+        assignment_ids = self.writer.reserve(Assignment, len(assignments)) if assignments else []
+        for row, pk in zip(assignments, assignment_ids, strict=True):
+            row[0] = pk
+        for row in opinions:
+            row[0] = assignment_ids[row[0]]
         reply_ids = self.writer.reserve(Reply, len(replies)) if replies else []
         for row, pk in zip(replies, reply_ids, strict=True):
             row[0] = pk
@@ -525,7 +537,8 @@ class Command(BaseCommand):
         return {
             Suggestion: [tuple(row) for row in suggestions],
             Proposer: proposers,
-            Assignment: assignments,
+            Assignment: [tuple(row) for row in assignments],
+            CoHandlerOpinion: [tuple(row) for row in opinions],
             ContactRecord: contacts,
             ProgressUpdate: progress,
             Reply: [tuple(row) for row in replies],
