@@ -350,10 +350,6 @@ VERSIONED_MODELS = {
 }
 
 
-def data_version() -> int:
-    return dataversion.current()
-
-
 def cached_count(qs: QuerySet) -> int:
     """``qs.count()``, cached per (query, data version) for the versioned models; exact either way.
 
@@ -363,15 +359,20 @@ def cached_count(qs: QuerySet) -> int:
     """
     if qs.model._meta.label_lower not in VERSIONED_MODELS:
         return qs.count()
-    key = _cache_key(
-        "count", qs.order_by().values("pk"), timezone.localdate()
-    )  # a narrow SELECT compiles faster
+    narrow = qs.order_by().values("pk")  # the key's SELECT: narrow compiles faster
+    return _through_cache(
+        _cache_key("count", narrow, timezone.localdate()), qs.count, settings.COUNT_CACHE_SECONDS
+    )
+
+
+def _through_cache(key: str | None, compute: Callable[[], Any], timeout: int) -> Any:
+    """The cached value under ``key``, computed and stored when missing (not cached when key is None)."""
     if key is None:
-        return qs.count()
+        return compute()
     result = cache.get(key)
     if result is None:
-        result = qs.count()
-        cache.set(key, result, timeout=settings.COUNT_CACHE_SECONDS)
+        result = compute()
+        cache.set(key, result, timeout=timeout)
     return result
 
 
@@ -383,7 +384,7 @@ def _cache_key(name: str, qs: QuerySet, today: dt.date) -> str | None:
     except Exception:  # a query that cannot be compiled here is simply not cached
         return None
     digest = hashlib.sha256(f"{name}|{sql}|{params!r}|{today}".encode()).hexdigest()
-    return f"stats:{digest}:{data_version()}"
+    return f"stats:{digest}:{dataversion.current()}"
 
 
 def cached(function: Callable) -> Callable:
@@ -391,12 +392,7 @@ def cached(function: Callable) -> Callable:
     def wrapper(qs: QuerySet, today: dt.date | None = None):
         today = today or timezone.localdate()
         key = _cache_key(function.__name__, qs, today)
-        if key is None:
-            return function(qs, today)
-        result = cache.get(key)
-        if result is None:
-            result = function(qs, today)
-            cache.set(key, result, timeout=settings.STATS_CACHE_SECONDS)
+        result = _through_cache(key, lambda: function(qs, today), settings.STATS_CACHE_SECONDS)
         return copy.deepcopy(result)
 
     return wrapper
