@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup setup-dev migrate demo serve bench lint fixture backup restore clean
+.PHONY: run test setup setup-dev migrate serve bench lint fixture backup restore clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
@@ -23,14 +23,12 @@ setup: $(VENV)/.installed
 setup-dev: $(VENV)/.installed-dev
 
 migrate: setup
-	$(PY) manage.py migrate --noinput -v0
+	DJANGO_DEBUG=true DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(40))')} $(PY) manage.py migrate --noinput -v0
 
-demo: migrate
-	$(PY) manage.py setup_demo
-
-## make run: set up, load the Taicang 2023 data and demo accounts, serve http://127.0.0.1:8000
-run: demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+## make run: set up, load the Taicang 2023 data and demo accounts, then serve http://127.0.0.1:8000 with the
+## task worker and the hourly reminders beside it (scripts/run-dev; Ctrl-C stops all three)
+run: setup
+	@HOST=$(HOST) PORT=$(PORT) scripts/run-dev
 
 ## make test: set up with the dev dependencies and run the whole suite (PostgreSQL if DATABASE_URL is set)
 test: setup-dev
@@ -52,12 +50,11 @@ backup: setup
 restore: setup
 	@scripts/restore "$(FILE)"
 
-## make serve: production-like local run (gunicorn, DEBUG off, static files collected)
+## make serve: production-like local run (gunicorn, DEBUG off, static files collected); needs your own
+## DJANGO_SECRET_KEY (a missing key, or one written in this repository, is refused)
 serve: migrate
-	DJANGO_DEBUG=false DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-local-serve-only-0123456789abcdefghijklmnopqrstuvwxyz} \
-	DJANGO_SECURE_SSL_REDIRECT=false DJANGO_SECURE_COOKIES=false $(PY) manage.py collectstatic --noinput -v0
-	DJANGO_DEBUG=false DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-local-serve-only-0123456789abcdefghijklmnopqrstuvwxyz} \
-	DJANGO_SECURE_SSL_REDIRECT=false DJANGO_SECURE_COOKIES=false $(VENV)/bin/gunicorn -c gunicorn.conf.py config.wsgi:application
+	DJANGO_DEBUG=false DJANGO_SECURE_SSL_REDIRECT=false DJANGO_SECURE_COOKIES=false $(PY) manage.py collectstatic --noinput -v0
+	DJANGO_DEBUG=false DJANGO_SECURE_SSL_REDIRECT=false DJANGO_SECURE_COOKIES=false $(VENV)/bin/gunicorn -c gunicorn.conf.py config.wsgi:application
 
 ## make bench: the benchmark table at 10,000 and 100,000 suggestions (PostgreSQL database tracker_bench)
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tracker_bench
@@ -65,7 +62,7 @@ bench: setup
 	@command -v wrk >/dev/null || (apt-get install -y -qq wrk >/dev/null 2>&1 || echo "wrk missing: no throughput column")
 	@psql "$$(echo $(BENCH_DATABASE_URL) | sed 's|/[^/]*$$|/postgres|')" -tAc "SELECT 1 FROM pg_database WHERE datname='tracker_bench'" | grep -q 1 \
 	  || psql "$$(echo $(BENCH_DATABASE_URL) | sed 's|/[^/]*$$|/postgres|')" -c "CREATE DATABASE tracker_bench ENCODING 'UTF8' LC_CTYPE 'C.UTF-8' LC_COLLATE 'C.UTF-8' TEMPLATE template0"
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/run.py --sizes 10000 100000
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) devtools/bench/run.py --sizes 10000 100000
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache

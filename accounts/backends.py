@@ -22,7 +22,8 @@ from rest_framework.authtoken.models import Token
 def request_users(*, unread: bool) -> QuerySet:
     """Users annotated with their roles, the data version and (for pages) the unread notifications."""
     from notifications.models import Notification
-    from suggestions import dataversion, permissions
+    from suggestions.policy import permissions
+    from suggestions.queries import dataversion
 
     annotations = {**permissions.role_annotations(), "tracker_data_version": dataversion.expression()}
     if unread:
@@ -67,7 +68,8 @@ TOKEN_USER = _Compiled(unread=False, lookup="auth_token__key", mark="\x00tracker
 
 def remember(user) -> None:
     """Hand the annotations to their readers: ``permissions.roles`` and ``dataversion.current``."""
-    from suggestions import dataversion, permissions
+    from suggestions.policy import permissions
+    from suggestions.queries import dataversion
 
     permissions.remember_roles(user)
     dataversion.remember(user.tracker_data_version)

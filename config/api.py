@@ -2,9 +2,9 @@
 
 from rest_framework.routers import DefaultRouter
 
-from delegates.api import DelegateViewSet
-from departments.api import DepartmentViewSet
-from suggestions import api
+from suggestions.api import views as api
+from suggestions.api.delegates import DelegateViewSet
+from suggestions.api.departments import DepartmentViewSet
 
 router = DefaultRouter()
 router.register("sessions", api.SessionViewSet, basename="session")

@@ -20,7 +20,7 @@ class DashboardReadOnly(BasePermission):
     message = _("大屏账号只能读取数据。")
 
     def has_permission(self, request, view) -> bool:
-        from suggestions import permissions  # models load after DRF imports this module
+        from suggestions.policy import permissions  # models load after DRF imports this module
 
         return request.method in SAFE_METHODS or not permissions.roles(request.user).dashboard
 

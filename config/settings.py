@@ -1,6 +1,7 @@
 """Settings for the suggestion tracker, read from the environment (see .env.example)."""
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -11,8 +12,16 @@ from config.env import env, env_bool, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
-SECRET_KEY = env("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me" if DEBUG else None)
+# Off unless asked for: `make run` turns it on for development; a deployment never inherits it.
+DEBUG = env_bool("DJANGO_DEBUG", False)
+# The test suite runs under pytest; it alone signs with a key written in the repository (config/checks.py
+# refuses that key, and every other known one, outside the tests).
+TESTING = "pytest" in sys.modules
+TEST_SECRET_KEY = "test-suite-only-key-never-used-outside-pytest-0123456789abcdef"
+SECRET_KEY = env("DJANGO_SECRET_KEY", TEST_SECRET_KEY if TESTING else None)
+# Development defaults (plain http, console e-mail, unhashed static files) for `make run` and the tests;
+# everything else gets the production defaults.
+DEVELOPMENT = DEBUG or TESTING
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
@@ -37,6 +46,8 @@ INSTALLED_APPS = [
     "suggestions",
     "notifications",
     "reports",
+    "imports",
+    *(["devtools"] if env_bool("DJANGO_DEVTOOLS", DEVELOPMENT) else []),
     "django_tasks_db",
 ]
 
@@ -69,7 +80,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "suggestions.context_processors.navigation",
+                "suggestions.web.context_processors.navigation",
             ],
         },
     },
@@ -101,7 +112,7 @@ CACHES = {
     }
 }
 STATS_CACHE_SECONDS = int(env("DJANGO_STATS_CACHE_SECONDS", "3600"))
-# List totals (page counts) cached per query and data version, see suggestions.stats.cached_count.
+# List totals (page counts) cached per query and data version, see suggestions.queries.stats.cached_count.
 COUNT_CACHE_SECONDS = int(env("DJANGO_COUNT_CACHE_SECONDS", "600"))
 # Filter-form reference lists (sessions, themes, departments), see suggestions/choices.py.
 CHOICES_CACHE_SECONDS = int(env("DJANGO_CHOICES_CACHE_SECONDS", "300"))
@@ -154,7 +165,7 @@ REPLY_PDF_MAX_BYTES = 10 * 1024 * 1024
 _email_backend = env(
     "DJANGO_EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend"
-    if DEBUG
+    if DEVELOPMENT
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 _smtp_options = {
@@ -173,12 +184,12 @@ MAILERS = {
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", "noreply@localhost")
 
 # Security: production differences are environment variables, not a second settings module.
-SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
-SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEVELOPMENT)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEVELOPMENT)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_HSTS_SECONDS = int(env("DJANGO_HSTS_SECONDS", "0" if DEBUG else "31536000"))
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_HSTS_SECONDS = int(env("DJANGO_HSTS_SECONDS", "0" if DEVELOPMENT else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEVELOPMENT
+SECURE_HSTS_PRELOAD = not DEVELOPMENT
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_PROXY", False) else None
 )
@@ -221,7 +232,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "config.rest.Pagination",
     "PAGE_SIZE": 20,
-    "EXCEPTION_HANDLER": "suggestions.api.exception_handler",
+    "EXCEPTION_HANDLER": "suggestions.api.views.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "config.schema.ApiSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

@@ -3,7 +3,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from config.api import router
-from suggestions.api import ApiDocsView, not_found
+from suggestions.api.views import ApiDocsView, not_found
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -14,8 +14,10 @@ urlpatterns = [
     re_path(r"^api/", not_found),
     path("notifications/", include("notifications.urls")),
     path("reports/", include("reports.urls")),
-    path("import/", include("suggestions.import_urls")),
-    path("", include("suggestions.urls")),
+    path("import/", include("imports.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("delegates/", include("delegates.urls")),
+    path("", include("suggestions.web.urls")),
 ]
 # No /media/ route, not even with DEBUG: the only uploads are reply letters, and they are served by
 # `reply_pdf`, which checks who may read them (an unpublished reply's letter stays private).

@@ -33,6 +33,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from departments.models import Department
+from notifications.email import send_notification_email
 from notifications.models import EmailStatus, Kind, Notification
 from suggestions import calendar
 from suggestions.models import (
@@ -48,7 +49,7 @@ from suggestions.models import (
     Status,
     Suggestion,
 )
-from suggestions.permissions import STAFF_GROUP
+from suggestions.policy.permissions import STAFF_GROUP
 
 
 @dataclass(frozen=True)
@@ -385,8 +386,6 @@ def create(reminders: list[Reminder]) -> list[Reminder]:
 
 def queue_emails() -> int:
     """Hand every notification whose e-mail is pending to the background worker, once."""
-    from notifications.tasks import send_notification_email
-
     with transaction.atomic():
         ids = list(
             Notification.objects.select_for_update(skip_locked=True)

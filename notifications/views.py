@@ -16,8 +16,9 @@ from django.views.decorators.http import require_POST
 from delegates.models import Delegate
 from notifications import links
 from notifications.models import Notification
-from suggestions.forms import STEPS, run_step
 from suggestions.models import Rating, Suggestion
+from suggestions.web.forms import run_step
+from suggestions.workflow import STEPS
 
 PAGE_SIZE = 30
 
@@ -91,7 +92,7 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
     if suggestion.round != claim.round or not step.available(user, suggestion):
         return _refuse(request, "closed", 410, suggestion=suggestion)
     reply = suggestion.replies.filter(round=claim.round).select_related("department").first()
-    form = step.form(request.POST or None, suggestion=suggestion, user=user)
+    form = step.form_class()(request.POST or None, suggestion=suggestion, user=user)
     if request.method == "POST" and form.is_valid():
         try:
             done = run_step(step, form)

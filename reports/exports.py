@@ -1,6 +1,6 @@
 """Exports: the 汇总表 (one row per suggestion) as Excel or CSV, and the delegates' list as CSV.
 
-Every export reads `Suggestion.objects.visible_to(user).for_list()` narrowed by the list page's own scope
+Every export reads `visible(Suggestion, user).for_list()` narrowed by the list page's own scope
 and the shared `SuggestionFilter`, so a file never holds a row its viewer could not open. Inside a row, the
 viewer's role decides the columns' content: the handling record (unpublished replies, the delegates'
 ratings) only for those who may follow the suggestion in detail (staff, the dashboard, its departments,
@@ -30,7 +30,6 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from delegates.models import Delegate
-from suggestions import permissions
 from suggestions.models import (
     Assignment,
     HandlerRole,
@@ -42,6 +41,7 @@ from suggestions.models import (
     Verdict,
     chinese_ordinal,
 )
+from suggestions.policy import permissions, scoping
 
 CHUNK_SIZE = 500
 
@@ -168,7 +168,7 @@ def summary_rows(user, qs: QuerySet) -> Iterator[list]:
     verdicts = {k: str(v) for k, v in Verdict.choices}
     statuses = {k: str(v) for k, v in Status.choices}
     yes, no = _("是"), _("否")
-    detail_q = permissions.detail_filter(user)
+    detail_q = scoping.detail_filter(user)
     for chunk in _chunks(qs):
         related = _related([row[0] for row in chunk], detail_q)
         for pk, number, position, theme_ordinal, theme_title, title, status, round_, due, key in chunk:

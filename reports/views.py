@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
@@ -18,8 +16,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from reports import exports
-from suggestions import permissions, stats
-from suggestions.filters import SuggestionFilter
+from suggestions import calendar
 from suggestions.models import (
     FINAL_STATUSES,
     OPEN_STATUSES,
@@ -31,6 +28,11 @@ from suggestions.models import (
     Suggestion,
     Verdict,
 )
+from suggestions.policy import permissions
+from suggestions.policy.scoping import visible
+from suggestions.queries import stats
+from suggestions.queries.filters import SuggestionFilter
+from suggestions.queries.queues import QUEUES
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SUPERVISION_ROWS = 100  # per list; the full lists are one link away
@@ -53,8 +55,6 @@ def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
 
 
 def _queue_selection(slug: str | None) -> QuerySet:
-    from suggestions.views import QUEUES  # the staff queues are defined once, by the pages
-
     queue = QUEUES.get(slug or "")
     if queue is None:
         raise Http404
@@ -70,7 +70,7 @@ def export_suggestions(request: HttpRequest) -> QuerySet:
     """
     user = request.user
     r = permissions.roles(user)
-    qs = Suggestion.objects.visible_to(user)
+    qs = visible(Suggestion, user)
     scope = request.GET.get("scope", "")
     if scope == "mine":
         if not r.delegate:
@@ -145,29 +145,10 @@ def _require_overview_role(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-@dataclass(frozen=True)
-class Countdown:
-    """Days until the due date, negative once passed (the shape includes/countdown.html reads)."""
-
-    days: int
-
-    @property
-    def late(self) -> bool:
-        return self.days < 0
-
-    @property
-    def abs_days(self) -> int:
-        return abs(self.days)
-
-    @property
-    def soon(self) -> bool:
-        return 0 <= self.days <= settings.TRACKER_DEADLINES["reminder_days"]
-
-
 def _with_days(suggestions: list[Suggestion], today) -> list[Suggestion]:
     for s in suggestions:
         open_ = s.status in OPEN_STATUSES and s.due_date is not None
-        s.days_left = Countdown((s.due_date - today).days) if open_ else None
+        s.days_left = calendar.days_left(s.due_date, today) if open_ else None
         s.days_overdue = max(0, (today - s.due_date).days) if open_ else 0
     return suggestions
 
@@ -177,7 +158,7 @@ def supervision(request: HttpRequest) -> HttpResponse:
     """督办: overdue, due-soon and key-supervision suggestions, with their counts."""
     _require_overview_role(request)
     today = timezone.localdate()
-    base = Suggestion.objects.visible_to(request.user)
+    base = visible(Suggestion, request.user)
     overdue = base.overdue(today).order_by("due_date", "number")
     due_soon = base.due_soon(today).order_by("due_date", "number")
     key = base.filter(key_supervision=True).exclude(status__in=FINAL_STATUSES).order_by("due_date", "number")
@@ -226,7 +207,7 @@ def supervision(request: HttpRequest) -> HttpResponse:
 def report_data(session: CongressSession, user, today=None) -> dict:
     """The numbers of the committee's report for one session (办理情况报告)."""
     today = today or timezone.localdate()
-    qs = Suggestion.objects.visible_to(user).filter(session=session)
+    qs = visible(Suggestion, user).filter(session=session)
     overview = stats.overview(qs, today)
     replied = overview["replied"]
     distribution = [

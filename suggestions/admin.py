@@ -19,7 +19,6 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from departments.models import Department
 from suggestions import workflow
-from suggestions.forms import STEPS, available_steps, run_step
 from suggestions.models import (
     Assignment,
     Category,
@@ -38,6 +37,8 @@ from suggestions.models import (
     Theme,
     WorkdayCorrection,
 )
+from suggestions.web.forms import take_step
+from suggestions.workflow import STEPS, available_steps
 
 admin.site.site_header = _("代表建议办理系统")
 admin.site.site_title = _("代表建议办理")
@@ -281,18 +282,14 @@ class SuggestionAdmin(SimpleHistoryAdmin):
         if not chosen.available(request.user, suggestion):
             messages.error(request, _("当前不能进行「%(step)s」。") % {"step": chosen.label})
             return HttpResponseRedirect(reverse("admin:suggestions_suggestion_change", args=[pk]))
-        form = chosen.form(
-            request.POST or None, request.FILES or None, suggestion=suggestion, user=request.user
-        )
-        if request.method == "POST" and form.is_valid():
-            try:
-                done = run_step(chosen, form)
-            except PermissionDenied:
-                messages.error(request, _("您无权进行此操作。"))
-                return HttpResponseRedirect(reverse("admin:suggestions_suggestion_change", args=[pk]))
-            if done is not None:
-                messages.success(request, _("已完成「%(step)s」。") % {"step": chosen.label})
-                return HttpResponseRedirect(reverse("admin:suggestions_suggestion_change", args=[pk]))
+        try:
+            form, done = take_step(request, chosen, suggestion)
+        except PermissionDenied:
+            messages.error(request, _("您无权进行此操作。"))
+            return HttpResponseRedirect(reverse("admin:suggestions_suggestion_change", args=[pk]))
+        if done is not None:
+            messages.success(request, _("已完成「%(step)s」。") % {"step": chosen.label})
+            return HttpResponseRedirect(reverse("admin:suggestions_suggestion_change", args=[pk]))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,

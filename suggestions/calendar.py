@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import calendar as _calendar
 import datetime as dt
+from dataclasses import dataclass
 
 import chinese_calendar
 from django.conf import settings
+from django.utils import timezone
 
 
 def _corrections(start: dt.date, end: dt.date) -> dict[dt.date, bool]:
@@ -80,3 +82,36 @@ def rehandling_due(ordered_on: dt.date) -> dt.date:
 
 def publication_due(replied_on: dt.date) -> dt.date:
     return add_workdays(replied_on, rule("publication_workdays"))
+
+
+def reminder_days() -> int:
+    return rule("reminder_days")
+
+
+def today() -> dt.date:
+    """Today in the app's time zone (``TIME_ZONE``): the date every deadline and every step reads."""
+    return timezone.localdate()
+
+
+@dataclass(frozen=True)
+class Countdown:
+    """Days until a due date, negative once it has passed (the shape includes/countdown.html reads)."""
+
+    days: int
+
+    @property
+    def late(self) -> bool:
+        return self.days < 0
+
+    @property
+    def abs_days(self) -> int:
+        return abs(self.days)
+
+    @property
+    def soon(self) -> bool:
+        return 0 <= self.days <= reminder_days()
+
+
+def days_left(due: dt.date | None, on: dt.date) -> Countdown | None:
+    """The countdown to ``due`` as seen on ``on`` (None without a due date)."""
+    return None if due is None else Countdown((due - on).days)

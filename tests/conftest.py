@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import time
+
 import pytest
 from django.db import connection
 
 from suggestions import workflow
 from suggestions.models import Suggestion
-from suggestions.roles import ensure_role_groups
+from suggestions.policy.groups import ensure_role_groups
 from tests import factories
 
 postgres_only = pytest.mark.skipif(
@@ -161,3 +164,27 @@ def _no_api_rate_limits(settings):
     """Suites send hundreds of API requests from one address in a second; the limits have their own
     tests (tests/api/test_errors_and_auth.py), which set them back."""
     settings.API_THROTTLE_RATES = {"anon": None, "user": None}
+
+
+@contextlib.contextmanager
+def row_locked_until_queued(suggestion_pk: int, waiting: int, timeout: float = 20.0):
+    """Hold the suggestion's row lock (the one every workflow step takes) while the block starts its
+    threads; release it only once ``waiting`` other sessions wait for a lock, so the steps really race."""
+    from django.db import connection, transaction
+
+    with transaction.atomic():
+        Suggestion.objects.select_for_update().get(pk=suggestion_pk)
+        yield
+        deadline = time.monotonic() + timeout
+        with connection.cursor() as cursor:
+            while True:
+                cursor.execute("SELECT pg_stat_clear_snapshot()")
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+                )
+                if cursor.fetchone()[0] >= waiting:
+                    break
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"fewer than {waiting} steps reached the row lock")
+                time.sleep(0.02)

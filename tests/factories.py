@@ -11,7 +11,7 @@ from delegates.models import Delegate
 from departments.models import Department
 from suggestions import workflow
 from suggestions.models import CongressSession, Proposer, Suggestion, Theme
-from suggestions.permissions import DASHBOARD_GROUP, STAFF_GROUP
+from suggestions.policy.permissions import DASHBOARD_GROUP, STAFF_GROUP
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玲红梅鹏飞建国志宏海燕雪琴晓东"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 import uuid
@@ -34,7 +35,7 @@ from delegates.models import Delegate
 from departments.models import Department
 from suggestions import workflow
 from suggestions.models import Suggestion
-from suggestions.roles import ensure_role_groups
+from suggestions.policy.groups import ensure_role_groups
 
 User = get_user_model()
 staff_group, _ = ensure_role_groups()
@@ -101,6 +102,7 @@ def environment(database_url: str, media: Path) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="config.settings",
         DATABASE_URL=database_url,
         DJANGO_MEDIA_ROOT=str(media),
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_TASKS_BACKEND="django_tasks_db.DatabaseBackend",
         PY=sys.executable,
     )

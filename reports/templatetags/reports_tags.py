@@ -6,7 +6,7 @@ from django import template
 from django.http import QueryDict
 from django.urls import reverse
 
-from suggestions import permissions
+from suggestions.policy import permissions
 
 register = template.Library()
 

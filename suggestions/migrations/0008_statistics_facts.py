@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 def fill(apps, schema_editor):
     """Facts for the suggestions already there (the workflow keeps them from now on)."""
-    from suggestions import facts
+    from suggestions.queries import facts
 
     facts.refresh()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from suggestions import permissions
+from suggestions.policy import permissions
 from tests import factories
 from tests.api.world import make_handled
 

@@ -13,11 +13,13 @@ import datetime as dt
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
-from suggestions import permissions, workflow
-from suggestions import serializers as s
-from suggestions.forms import STEPS, available_steps
+from suggestions import workflow
+from suggestions.api import serializers as s
 from suggestions.models import Suggestion
+from suggestions.policy import permissions
+from suggestions.workflow import STEPS, available_steps
 from tests import factories
 
 ROLES = ("anon", "lead", "co", "oth", "LH", "CH", "OH", "NH", "staff", "dash")
@@ -33,7 +35,7 @@ def world(module_db, tmp_path_factory):
     """Suggestions in every state, with every kind of record, and a user per role."""
     from django.test import override_settings
 
-    from suggestions.roles import ensure_role_groups
+    from suggestions.policy.groups import ensure_role_groups
 
     with module_db(), override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
         ensure_role_groups()
@@ -57,7 +59,7 @@ def world(module_db, tmp_path_factory):
             "dash": factories.dashboard_user(username="fo_dash"),
         }
         staff, lh, ch = users["staff"], users["LH"], users["CH"]
-        today = dt.date.today()
+        today = timezone.localdate()
 
         # s1: the whole first round (a letter, extensions approved and refused, ratings, a C reply published
         # by title only), an unsatisfied lead, a second round answered A and closed (no promise left).

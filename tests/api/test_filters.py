@@ -6,10 +6,12 @@ import datetime as dt
 
 import pytest
 from django.test import RequestFactory
+from django.utils import timezone
 
 from suggestions import workflow
-from suggestions.filters import SuggestionFilter
 from suggestions.models import Suggestion
+from suggestions.policy.scoping import visible
+from suggestions.queries.filters import SuggestionFilter
 from tests import factories
 
 
@@ -17,7 +19,7 @@ def _numbers(params, user=None, queryset=None):
     request = RequestFactory().get("/", params)
     request.user = user
     if queryset is None:
-        queryset = Suggestion.objects.visible_to(user).for_list()
+        queryset = visible(Suggestion, user).for_list()
     filterset = SuggestionFilter(request.GET, queryset=queryset, request=request)
     assert filterset.is_valid(), filterset.errors
     return sorted(s.number for s in filterset.qs)
@@ -85,7 +87,7 @@ def test_reply_filters_only_see_visible_replies(three, staff, lead_handler):
     a = three[0]
     workflow.acknowledge(suggestion=a, by=lead_handler)
     factories.reply(a, lead_handler, category="B")
-    today = dt.date.today().isoformat()
+    today = timezone.localdate().isoformat()
     assert _numbers({"category": "B"}, staff) == [1]
     assert _numbers({"replied_after": today}, staff) == [1]
     # the public does not see an unpublished reply, so filtering on it finds nothing

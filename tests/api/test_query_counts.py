@@ -49,7 +49,7 @@ MAX_QUERIES = {
 def many(module_db):
     """N suggestions with a record of every kind each, and a user per role."""
     with module_db():
-        from suggestions.roles import ensure_role_groups
+        from suggestions.policy.groups import ensure_role_groups
 
         ensure_role_groups()
         staff = factories.staff_user(username="qc_staff")

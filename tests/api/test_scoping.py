@@ -11,7 +11,7 @@ import pytest
 
 from suggestions import workflow
 from suggestions.models import PUBLIC_EVENT_KINDS
-from suggestions.roles import ensure_role_groups
+from suggestions.policy.groups import ensure_role_groups
 from tests import factories
 from tests.api.world import make_handled
 

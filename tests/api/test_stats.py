@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
-from suggestions import stats, workflow
+from suggestions import workflow
 from suggestions.models import Status, Suggestion
+from suggestions.queries import stats
 from tests import factories
 
 D = dt.date
@@ -35,7 +36,7 @@ def _rate(s, staff, result, delegate=None):
 @pytest.fixture(scope="module")
 def world_data(module_db):
     with module_db():
-        from suggestions.roles import ensure_role_groups
+        from suggestions.policy.groups import ensure_role_groups
 
         ensure_role_groups()
         return build_world(factories.staff_user(username="stats_staff"))
@@ -334,7 +335,7 @@ def test_api_statistics_reject_bad_filters(api, world):
 
 
 def test_every_statistic_has_a_schema_definition():
-    from suggestions import serializers
+    from suggestions.api import serializers
 
     assert set(serializers.COUNT_HELP) == set(stats.COUNT_FIELDS)
     assert set(serializers.RATE_HELP) == set(stats.RATE_FIELDS)
@@ -345,8 +346,9 @@ def test_statistics_are_cached_until_the_next_workflow_step(
     replied, lead_delegate_user, django_assert_max_num_queries
 ):
     """A second read is served from the cache (one version query); a workflow step makes it recompute."""
-    from suggestions import stats, workflow
+    from suggestions import workflow
     from suggestions.models import Suggestion
+    from suggestions.queries import stats
 
     first = stats.overview(Suggestion.objects.all())
     with django_assert_max_num_queries(1):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
+
 from suggestions import workflow
 from tests import factories
 
@@ -13,7 +15,7 @@ def make_handled(in_progress, *, staff, lead_handler, co_handler, co_proposer_us
     approved extension, an unpublished B reply and a co-proposer's rating (the lead has not rated yet)."""
     s = in_progress
     workflow.log_contact(
-        suggestion=s, method="meet", contacted_on=dt.date.today(), notes="面商记录", by=lead_handler
+        suggestion=s, method="meet", contacted_on=timezone.localdate(), notes="面商记录", by=lead_handler
     )
     workflow.add_progress(suggestion=s, text="正在协调", by=lead_handler)
     workflow.give_co_opinion(suggestion=s, text="协办意见内容", by=co_handler)

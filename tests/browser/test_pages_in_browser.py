@@ -13,7 +13,7 @@ import pytest
 
 from suggestions import workflow
 from suggestions.models import Publication, Reply, Status
-from suggestions.roles import ensure_role_groups
+from suggestions.policy.groups import ensure_role_groups
 from tests import factories
 from tests.pages.conftest import PDF_BYTES
 

@@ -14,12 +14,12 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from suggestions import permissions, workflow
-from suggestions.invariants import violations
+from suggestions import workflow
 from suggestions.models import (
     Category,
     ContactMethod,
@@ -28,7 +28,9 @@ from suggestions.models import (
     Suggestion,
     Verdict,
 )
-from suggestions.roles import ensure_role_groups
+from suggestions.policy import permissions
+from suggestions.policy.groups import ensure_role_groups
+from suggestions.queries.invariants import violations
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -83,7 +85,7 @@ def make_cast() -> Cast:
 
 def step_kwargs(name: str, cast: Cast, s: Suggestion, data) -> dict:
     """Plausible, sometimes wrong, arguments for one workflow step."""
-    today = dt.date.today()
+    today = timezone.localdate()
     department = mostly(None, *cast.departments)
     draw = data.draw
     if name == "assign":

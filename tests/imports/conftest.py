@@ -8,7 +8,7 @@ import re
 import pytest
 
 from delegates.models import Delegate
-from suggestions import fixture
+from imports import fixture
 from suggestions.models import CongressSession, Event, Remark, Suggestion, Theme
 
 SOURCE_TEXT = fixture.SOURCE.read_text(encoding="utf-8")

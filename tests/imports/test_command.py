@@ -7,7 +7,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from suggestions.models import CongressSession, Delegate, Event, Remark, Suggestion
+from delegates.models import Delegate
+from suggestions.models import CongressSession, Event, Remark, Suggestion
 from tests.imports.conftest import SOURCE_TEXT, docx_bytes, line_of
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""The importer (suggestions.importer): plan, apply, idempotence, corrections, validation, atomicity."""
+"""The importer (imports.importer): plan, apply, idempotence, corrections, validation, atomicity."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from django.db import transaction
 
 from delegates.models import Delegate, DelegateKind
 from departments.models import Department
-from suggestions import fixture, importer, remarks, workflow
-from suggestions.deliberation import DeliberationError, parse, read_document
+from imports import fixture, importer
+from imports.deliberation import DeliberationError, parse, read_document
+from suggestions import workflow
 from suggestions.models import (
     Assignment,
     CongressSession,
@@ -23,6 +24,7 @@ from suggestions.models import (
     Suggestion,
     Theme,
 )
+from suggestions.queries import remarks
 from tests import factories
 from tests.imports.conftest import (
     SOURCE_TEXT,
@@ -525,7 +527,7 @@ def test_the_benchmark_document_imports():
     from django.conf import settings
 
     spec = importlib.util.spec_from_file_location(
-        "import_bench", settings.BASE_DIR / "bench" / "import_bench.py"
+        "import_bench", settings.BASE_DIR / "devtools" / "bench" / "import_bench.py"
     )
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)

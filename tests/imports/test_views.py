@@ -7,8 +7,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from suggestions import importer, workflow
-from suggestions.import_views import SESSION_KEY
+from imports import importer
+from imports.views import SESSION_KEY
+from suggestions import workflow
 from suggestions.models import Event, Suggestion
 from tests.imports.conftest import SOURCE_TEXT, docx_bytes, line_of
 

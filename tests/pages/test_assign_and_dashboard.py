@@ -8,8 +8,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from suggestions import calendar, stats, workflow
+from suggestions import calendar, workflow
 from suggestions.models import Assignment, Status, Suggestion
+from suggestions.queries import stats
 from tests import factories
 from tests.pages.conftest import login
 

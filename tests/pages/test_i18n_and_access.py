@@ -57,8 +57,8 @@ OTHER_TEMPLATES = ("templates/admin/", "templates/notifications/", "templates/re
 
 
 def _is_page_file(ref: str) -> bool:
-    """The pages' own sources: suggestions/views.py and the project templates other apps do not own."""
-    return ref.startswith("suggestions/views.py") or (
+    """The pages' own sources: suggestions/web/, delegates/views.py and the templates other apps do not own."""
+    return ref.startswith(("suggestions/web/", "delegates/views.py")) or (
         ref.startswith("templates/") and not ref.startswith(OTHER_TEMPLATES)
     )
 

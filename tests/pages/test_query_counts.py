@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from suggestions import workflow
 from suggestions.models import Publication
-from suggestions.roles import ensure_role_groups
+from suggestions.policy.groups import ensure_role_groups
 from tests import factories
 
 ROWS = 30

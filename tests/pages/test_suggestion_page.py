@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from suggestions import workflow
 from suggestions.models import (
@@ -157,12 +158,12 @@ def test_delegate_may_not_request_reassignment(assigned, lead_delegate_user):
 
 def test_contact_log_success_and_future_date_error(in_progress, lead_handler):
     client = login(lead_handler)
-    future = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    future = (timezone.localdate() + dt.timedelta(days=30)).isoformat()
     response = client.post(step_url(in_progress, "contact"), {"method": "meet", "contacted_on": future})
     assert response.status_code == 200
     assert "日期不能晚于今天" in response.content.decode()
     assert not ContactRecord.objects.exists()
-    today = dt.date.today().isoformat()
+    today = timezone.localdate().isoformat()
     response = client.post(step_url(in_progress, "contact"), {"method": "meet", "contacted_on": today})
     assert response.status_code == 302
     assert ContactRecord.objects.count() == 1
@@ -313,8 +314,14 @@ def test_reply_pdf_is_private_until_published_in_full(client, replied_with_pdf, 
     assert client.get(url).status_code == 200
 
 
-def test_every_step_has_a_permission_rule_on_the_pages():
-    from suggestions.forms import STEPS
-    from suggestions.views import STEP_PERMISSIONS
+def test_every_step_declares_a_form_for_the_pages_that_takes_its_workflow_arguments():
+    import inspect
 
-    assert set(STEPS) == set(STEP_PERMISSIONS)
+    from suggestions.web.forms import StepForm
+    from suggestions.workflow import STEPS
+
+    for step in STEPS.values():
+        form = step.form_class()
+        assert issubclass(form, StepForm), step.name
+        accepted = set(inspect.signature(step.run.__wrapped__).parameters)
+        assert set(form.base_fields) - {"confirm"} <= accepted | {"department"}, step.name

@@ -23,12 +23,14 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from suggestions import permissions, workflow
+from suggestions import workflow
 from suggestions.models import Event, EventKind, Suggestion
-from suggestions.roles import ensure_role_groups
+from suggestions.policy import permissions
+from suggestions.policy.groups import ensure_role_groups
 from tests import factories
 
 # The roles, in the column order of every table in this folder.
@@ -137,7 +139,7 @@ def build_world() -> World:
         "dash": factories.dashboard_user(username="dashboard"),
     }
     staff = users["staff"]
-    today = dt.date.today()
+    today = timezone.localdate()
 
     s1 = factories.SuggestionFactory(title="TITLE-S1", proposers=[d1, d2])
     workflow.assign(suggestion=s1, lead=L, co_handlers=[C], by=staff)

@@ -1,15 +1,15 @@
 """Many clients racing the same transition through the API (PostgreSQL row locks): exactly one wins,
 every other gets a clear 400 with the workflow's code, and no row is duplicated.
 
-Each race starts its threads at a barrier, and every workflow step holds the row lock a moment after
-taking it, so the requests really overlap. (tests/suggestions/test_concurrency.py races the workflow
+Each race holds the suggestion's row lock itself while its threads send their requests, waits until
+every request is queued behind that lock in PostgreSQL, then lets them go: the requests really overlap,
+and nothing of the workflow is patched. (tests/suggestions/test_concurrency.py races the workflow
 functions themselves; this goes through authentication, the views and the error mapping.)
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 
 import pytest
@@ -18,27 +18,14 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from suggestions import workflow
-from suggestions.invariants import violations
 from suggestions.models import Assignment, Event, EventKind, Rating, Reply, Status, Suggestion
-from tests.conftest import postgres_only
+from suggestions.queries.invariants import violations
+from tests.conftest import postgres_only, row_locked_until_queued
 
 pytestmark = [postgres_only, pytest.mark.django_db(transaction=True)]
 
 THREADS = 8
-HOLD_LOCK_SECONDS = 0.15
 LOST_RACE_CODES = {"invalid_state", "invalid_transition", "duplicate", "invalid"}
-
-
-@pytest.fixture(autouse=True)
-def _slow_steps(monkeypatch):
-    """Hold the row lock a moment after taking it (`_check` runs right after `_lock` in every step)."""
-    check = workflow._check
-
-    def slow_check(allowed: bool) -> None:
-        time.sleep(HOLD_LOCK_SECONDS)
-        check(allowed)
-
-    monkeypatch.setattr(workflow, "_check", slow_check)
 
 
 def race(pk: int, requests: list[tuple[object, str, dict]]) -> list[tuple[int, dict]]:
@@ -61,8 +48,9 @@ def race(pk: int, requests: list[tuple[object, str, dict]]) -> list[tuple[int, d
         threading.Thread(target=run, args=(i, token, step, data))
         for i, (token, (_user, step, data)) in enumerate(zip(tokens, requests, strict=True))
     ]
-    for t in threads:
-        t.start()
+    with row_locked_until_queued(pk, len(requests)):
+        for t in threads:
+            t.start()
     for t in threads:
         t.join(timeout=60)
     assert not any(t.is_alive() for t in threads)

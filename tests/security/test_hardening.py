@@ -23,8 +23,9 @@ from django.urls import clear_url_caches
 from django.utils import timezone
 
 from accounts.models import LoginFailure
-from suggestions import permissions, workflow
+from suggestions import workflow
 from suggestions.models import Reply, Suggestion
+from suggestions.policy import permissions
 from tests import factories
 from tests.security.conftest import LETTER, ROLES, body_text, reply_data
 

@@ -1,6 +1,6 @@
-"""A few seconds of scripts/loadrun.py (the load run) on a database of its own: no error, invariants hold.
+"""A few seconds of devtools/loadrun.py (the load run) on a database of its own: no error, invariants hold.
 
-The real run is 60 seconds with 20 clients (`.venv/bin/python scripts/loadrun.py`); this keeps the script
+The real run is 60 seconds with 20 clients (`.venv/bin/python devtools/loadrun.py`); this keeps the script
 working. PostgreSQL only, like the script.
 """
 
@@ -36,7 +36,7 @@ def test_a_short_load_run_has_no_errors_and_keeps_the_invariants():
     args = ["--seconds", "3", "--clients", "4", "--suggestions", "40", "--workers", "2"]
 
     result = subprocess.run(
-        [sys.executable, "scripts/loadrun.py", *args, "--port", str(free_port()), "--drop"],
+        [sys.executable, "devtools/loadrun.py", *args, "--port", str(free_port()), "--drop"],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from suggestions.models import Event
 from tests.security.conftest import ROLES, body_text, leaked, suggestion_state
@@ -273,7 +274,7 @@ def _prepare(world, state: str) -> int:
 def _body(world, step: str, pk: int) -> dict:
     from suggestions.models import Suggestion
 
-    due = Suggestion.objects.get(pk=pk).due_date or dt.date.today()
+    due = Suggestion.objects.get(pk=pk).due_date or timezone.localdate()
     return {
         "assign": {"lead": world.ids["L"]},
         "not_accept": {"reason": "不属于建议范围"},
@@ -313,7 +314,7 @@ def _other_department() -> int:
 
 
 def test_every_step_is_in_the_action_matrix():
-    from suggestions.forms import STEPS
+    from suggestions.workflow import STEPS
 
     assert {step for step, _state, _codes in ACTION_MATRIX} == set(STEPS)
 

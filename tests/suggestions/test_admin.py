@@ -15,8 +15,7 @@ from django.urls import reverse
 
 from delegates.models import Delegate
 from departments.models import Department
-from suggestions import workflow
-from suggestions.forms import STEPS
+from suggestions import calendar, workflow
 from suggestions.models import (
     Category,
     Event,
@@ -27,7 +26,8 @@ from suggestions.models import (
     Theme,
     chinese_ordinal,
 )
-from suggestions.roles import ensure_role_groups
+from suggestions.policy.groups import ensure_role_groups
+from suggestions.workflow import STEPS
 from tests import factories
 
 CHANGELIST = "admin:suggestions_suggestion_changelist"
@@ -275,7 +275,7 @@ def test_a_full_cycle_through_the_admin(staff_client, staff):
     assert s.status == Status.ASSIGNED and s.due_date is not None
     s = post_step(staff_client, s, "acknowledge", {"department": fagai.pk})
     assert s.status == Status.IN_PROGRESS
-    today = workflow._today().isoformat()
+    today = calendar.today().isoformat()
     s = post_step(
         staff_client,
         s,
@@ -385,7 +385,7 @@ def test_a_workflow_error_without_a_field_is_shown_on_the_form(staff_client, sta
         suggestion=s, requested_due=s.due_date + dt.timedelta(days=20), reason="工程量大", by=fagai_handler
     )
     before = _unchanged(s)
-    too_late = workflow.calendar.add_months(s.lead_assignment.assigned_on, 6) + dt.timedelta(days=1)
+    too_late = calendar.add_months(s.lead_assignment.assigned_on, 6) + dt.timedelta(days=1)
 
     response = staff_client.post(step_url(s, "approve_extension"), {"due": too_late.isoformat(), "note": ""})
 

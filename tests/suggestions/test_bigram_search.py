@@ -11,9 +11,9 @@ from django.db import connection
 from django.db.models import Q
 from django.test import RequestFactory
 
-from suggestions import search
-from suggestions.filters import SuggestionFilter
 from suggestions.models import Suggestion
+from suggestions.queries import search
+from suggestions.queries.filters import SuggestionFilter
 from tests import factories
 
 postgres_only = pytest.mark.skipif(

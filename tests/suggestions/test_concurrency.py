@@ -1,7 +1,8 @@
 """Two steps on one suggestion at the same moment (PostgreSQL row locks): one wins, the row stays whole.
 
-Each race starts its threads at a barrier; every workflow step waits a moment right after taking the
-row lock, so without the lock both threads would read the same state. Where the two steps exclude
+Each race holds the suggestion's row lock itself while its threads start, and lets them go only once
+every step waits for that lock in PostgreSQL, so without the lock both threads would read the same
+state (nothing of the workflow is patched). Where the two steps exclude
 each other, exactly one wins and the loser gets a ValidationError, never a crash; where one may
 follow the other (assign, then withdraw), the events must tell one serial history. Either way: no
 duplicate rows, one event per success.
@@ -21,21 +22,9 @@ from django.db import connection
 from suggestions import workflow
 from suggestions.models import Assignment, Event, EventKind, Rating, Reply, Status, Suggestion
 from tests import factories
-from tests.conftest import postgres_only
+from tests.conftest import postgres_only, row_locked_until_queued
 
 pytestmark = [postgres_only, pytest.mark.django_db(transaction=True)]
-
-HOLD_LOCK_SECONDS = 0.3
-
-
-def _holding_the_lock(check: Callable[[bool], None]) -> Callable[[bool], None]:
-    """`_check` runs right after `_lock` in every step: wait there, holding the row lock."""
-
-    def slow_check(allowed: bool) -> None:
-        time.sleep(HOLD_LOCK_SECONDS)
-        check(allowed)
-
-    return slow_check
 
 
 def race(*steps: Callable[[Suggestion, object], object], suggestion: Suggestion, users: list) -> list[tuple]:
@@ -61,15 +50,11 @@ def race(*steps: Callable[[Suggestion, object], object], suggestion: Suggestion,
         threading.Thread(target=run, args=(i, step, u.pk))
         for i, (step, u) in enumerate(zip(steps, users, strict=True))
     ]
-    check = workflow._check
-    workflow._check = _holding_the_lock(check)
-    try:
+    with row_locked_until_queued(suggestion.pk, len(threads)):
         for t in threads:
             t.start()
-        for t in threads:
-            t.join(timeout=30)
-    finally:
-        workflow._check = check
+    for t in threads:
+        t.join(timeout=30)
     assert not any(t.is_alive() for t in threads)
     return outcomes
 

@@ -1,4 +1,4 @@
-"""Tests for suggestions.deliberation (pure Python, no database)."""
+"""Tests for imports.deliberation (pure Python, no database)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from suggestions.deliberation import (
+from imports.deliberation import (
     DeliberationError,
     Document,
     Person,

@@ -6,14 +6,15 @@ import datetime as dt
 
 import pytest
 
-from suggestions import facts, invariants, stats, workflow
+from suggestions import workflow
 from suggestions.models import RoundFacts, Suggestion, SuggestionFacts
+from suggestions.queries import facts, invariants, stats
 from tests import factories
 
 
 @pytest.fixture
 def staff(db):
-    from suggestions.roles import ensure_role_groups
+    from suggestions.policy.groups import ensure_role_groups
 
     ensure_role_groups()
     return factories.staff_user(username="facts_staff")

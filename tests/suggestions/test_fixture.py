@@ -14,7 +14,8 @@ from django.core.management import call_command
 
 from delegates.models import Delegate, DelegateKind
 from departments.models import Department
-from suggestions import fixture, workflow
+from imports import fixture
+from suggestions import workflow
 from suggestions.models import CongressSession, Event, EventKind, Proposer, Status, Suggestion, Theme
 from tests import factories
 

@@ -10,7 +10,6 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import F
 
-from suggestions import invariants
 from suggestions.models import (
     Assignment,
     AssignmentStatus,
@@ -26,6 +25,7 @@ from suggestions.models import (
     Status,
     Suggestion,
 )
+from suggestions.queries import invariants
 from tests.conftest import postgres_only
 
 N = 300

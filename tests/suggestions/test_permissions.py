@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group
 
-from suggestions import permissions, workflow
+from suggestions import workflow
 from suggestions.models import (
     ContactRecord,
     Event,
@@ -19,6 +19,8 @@ from suggestions.models import (
     Status,
     Suggestion,
 )
+from suggestions.policy import permissions
+from suggestions.policy.scoping import visible
 from tests import factories
 
 ROLES = [
@@ -169,8 +171,8 @@ def test_a_replaced_department_loses_the_suggestion(users, assigned, staff, othe
     assert not permissions.can_view_details(lead, assigned)
     assert not permissions.can_acknowledge(lead, assigned)
     assert permissions.can_acknowledge(new, assigned) and permissions.can_reply(new, assigned)
-    assert list(Suggestion.objects.visible_to(lead)) == []
-    assert list(Suggestion.objects.visible_to(new)) == [assigned]
+    assert list(visible(Suggestion, lead)) == []
+    assert list(visible(Suggestion, new)) == [assigned]
 
 
 def test_an_earlier_round_lead_keeps_sight_and_follow_up_but_not_the_reply(
@@ -222,7 +224,7 @@ SEES_BOTH = {"anonymous", "plain_user", "dashboard", *STAFF, "lead_delegate", "c
 
 def test_visible_suggestions(users, two_suggestions):
     replied, elsewhere = two_suggestions
-    seen = {role: set(Suggestion.objects.visible_to(users[role])) for role in ROLES}
+    seen = {role: set(visible(Suggestion, users[role])) for role in ROLES}
     assert seen == {
         role: {
             "lead_handler": {replied},
@@ -237,15 +239,14 @@ def test_a_handler_who_is_also_a_delegate_sees_every_suggestion(users, two_sugge
     person = users["lead_delegate"]
     other_department.members.add(person)
     permissions.forget_roles(person)
-    assert set(Suggestion.objects.visible_to(person)) == set(two_suggestions)
+    assert set(visible(Suggestion, person)) == set(two_suggestions)
 
 
 def test_handling_records_are_scoped(users, two_suggestions):
     replied, elsewhere = two_suggestions
     both = {replied.pk, elsewhere.pk}
     seen = {
-        role: set(ContactRecord.objects.visible_to(users[role]).values_list("suggestion", flat=True))
-        for role in ROLES
+        role: set(visible(ContactRecord, users[role]).values_list("suggestion", flat=True)) for role in ROLES
     }
     assert seen == {
         "anonymous": set(),
@@ -267,11 +268,7 @@ def test_unpublished_replies_are_for_those_who_follow_the_suggestion(users, two_
     insiders = {"dashboard", *STAFF, "lead_handler", "co_handler", "lead_delegate", "co_proposer"}
 
     def who_sees() -> set[str]:
-        return {
-            role
-            for role in ROLES
-            if Reply.objects.visible_to(users[role]).filter(suggestion=replied).exists()
-        }
+        return {role for role in ROLES if visible(Reply, users[role]).filter(suggestion=replied).exists()}
 
     assert who_sees() == insiders
     workflow.publish(suggestion=replied, mode=Publication.TITLE_ONLY, by=users["staff"])
@@ -283,18 +280,14 @@ def test_outsiders_see_only_the_public_events(users, two_suggestions):
     all_kinds = set(Event.objects.filter(suggestion=replied).values_list("kind", flat=True))
     assert {EventKind.ACKNOWLEDGE, EventKind.CONTACT} <= all_kinds
     for role in ["anonymous", "other_delegate", "other_handler", "plain_user"]:
-        kinds = set(
-            Event.objects.visible_to(users[role]).filter(suggestion=replied).values_list("kind", flat=True)
-        )
+        kinds = set(visible(Event, users[role]).filter(suggestion=replied).values_list("kind", flat=True))
         assert kinds == {EventKind.REGISTER, EventKind.ASSIGN, EventKind.REPLY}, role
 
 
 def test_insiders_see_every_event(users, two_suggestions):
     replied, _ = two_suggestions
     for role in ["lead_delegate", "co_proposer", "lead_handler", "co_handler", "staff", "dashboard"]:
-        assert (
-            Event.objects.visible_to(users[role]).filter(suggestion=replied).count() == replied.events.count()
-        )
+        assert visible(Event, users[role]).filter(suggestion=replied).count() == replied.events.count()
 
 
 def test_before_assignment_only_proposers_follow_a_suggestion(users, suggestion):

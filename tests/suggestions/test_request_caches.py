@@ -18,14 +18,15 @@ from rest_framework.test import APIClient
 
 from departments.models import Department
 from notifications.models import Notification
-from suggestions import dataversion, stats, workflow
+from suggestions import workflow
 from suggestions.models import Event, Suggestion
+from suggestions.queries import dataversion, stats
 from tests import factories
 
 
 @pytest.fixture
 def staff(db):
-    from suggestions.roles import ensure_role_groups
+    from suggestions.policy.groups import ensure_role_groups
 
     ensure_role_groups()
     return factories.staff_user(username="cache_staff")

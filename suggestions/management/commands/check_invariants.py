@@ -6,8 +6,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from suggestions.invariants import violations
 from suggestions.models import Event, Suggestion
+from suggestions.queries.invariants import violations
 
 SHOWN = 50
 

@@ -8,9 +8,10 @@ from django.db import transaction
 
 from delegates.models import Delegate
 from departments.models import Department
-from suggestions import facts, workflow
+from suggestions import workflow
 from suggestions.models import CongressSession, Status, Suggestion
-from suggestions.roles import ensure_role_groups
+from suggestions.policy.groups import ensure_role_groups
+from suggestions.queries import facts
 
 # username, display name, role, target (department or delegate name)
 DEMO_ACCOUNTS = [

@@ -1,0 +1,73 @@
+"""Start-up checks: no key that anyone can read in this repository ever signs anything outside the tests.
+
+The rating links, sessions and password-reset tokens are signed with ``SECRET_KEY``. A key written in
+the repository (the test suite's, an old fallback) would let anyone mint a one-click rating link, so
+outside the tests such a key is an error of the system checks (``manage.py check``, ``check --deploy``,
+``runserver``) and stops the WSGI application before it serves a request.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+from django.core.checks import Error, register
+from django.core.exceptions import ImproperlyConfigured
+
+SOURCE_SUFFIXES = {".py", ".toml", ".cfg", ".ini", ".example", ".md", ".txt", ".sh", ".yml", ".yaml", ""}
+
+
+@cache
+def _repository_text() -> str:
+    root = Path(settings.BASE_DIR)
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files"], cwd=root, capture_output=True, text=True, timeout=10, check=True
+        ).stdout.split()
+        files = [root / name for name in listed]
+    except (OSError, subprocess.SubprocessError):  # no git (an unpacked release): read the tree
+        files = [p for p in root.rglob("*") if ".venv" not in p.parts and ".git" not in p.parts]
+    chunks = []
+    for path in files:
+        if path.suffix in SOURCE_SUFFIXES and path.is_file() and path.stat().st_size < 1_000_000:
+            try:
+                chunks.append(path.read_text(encoding="utf-8"))
+            except (UnicodeDecodeError, OSError):
+                continue
+    return "\n".join(chunks)
+
+
+def key_problem(key: str | None) -> str | None:
+    """Why ``key`` may not sign anything here (None when it may)."""
+    if getattr(settings, "TESTING", False):
+        return None
+    if not key:
+        return "DJANGO_SECRET_KEY is not set."
+    if key == getattr(settings, "TEST_SECRET_KEY", None) or (len(key) >= 8 and key in _repository_text()):
+        return "DJANGO_SECRET_KEY is written in this repository; anyone could sign with it."
+    if len(key) < 32:
+        return "DJANGO_SECRET_KEY is shorter than 32 characters."
+    return None
+
+
+@register("security")
+def secret_key_check(app_configs=None, **kwargs) -> list[Error]:
+    problem = key_problem(settings.SECRET_KEY)
+    if problem is None:
+        return []
+    return [
+        Error(
+            problem,
+            hint="Set DJANGO_SECRET_KEY to a long random value of your own (`make run` makes one per checkout).",
+            id="tracker.E001",
+        )
+    ]
+
+
+def refuse_known_secret_key() -> None:
+    """For the WSGI/ASGI start (gunicorn runs no system checks)."""
+    problem = key_problem(settings.SECRET_KEY)
+    if problem is not None:
+        raise ImproperlyConfigured(problem)

@@ -1,9 +1,0 @@
-from django.urls import path
-
-from suggestions import import_views
-
-urlpatterns = [
-    path("", import_views.upload, name="import_upload"),
-    path("review/", import_views.review, name="import_review"),
-    path("confirm/", import_views.confirm, name="import_confirm"),
-]
