@@ -516,7 +516,7 @@ def main() -> int:
         server_log = stop_server(server)
 
     from suggestions.models import Event, Suggestion
-    from suggestions.queries.invariants import violations
+    from suggestions.workflow.invariants import violations
 
     broken = violations()
     total = len(stats.latencies)

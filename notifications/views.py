@@ -16,8 +16,8 @@ from django.views.decorators.http import require_POST
 from delegates.models import Delegate
 from notifications import links
 from notifications.models import Notification
+from suggestions.forms import run_step
 from suggestions.models import Rating, Suggestion
-from suggestions.web.forms import run_step
 from suggestions.workflow import STEPS
 
 PAGE_SIZE = 30

@@ -1,7 +1,7 @@
-"""The admin, in Chinese, for committee staff: data editing plus every workflow step through `forms.STEPS`.
+"""The admin, in Chinese, for committee staff: data editing plus every workflow step through `workflow.STEPS`.
 
 Status and deadlines are read-only here; each state change goes through a step form that calls
-`suggestions/workflow.py`, and workflow errors come back as form errors or admin messages.
+`suggestions/workflow/`, and workflow errors come back as form errors or admin messages.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from departments.models import Department
 from suggestions import workflow
+from suggestions.forms import take_step
 from suggestions.models import (
     Assignment,
     Category,
@@ -37,7 +38,6 @@ from suggestions.models import (
     Theme,
     WorkdayCorrection,
 )
-from suggestions.web.forms import take_step
 from suggestions.workflow import STEPS, available_steps
 
 admin.site.site_header = _("代表建议办理系统")

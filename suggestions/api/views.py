@@ -1,7 +1,7 @@
 """REST API (/api/v1/): suggestions and their handling records, the workflow steps, and the statistics.
 
-Thin adapters: lists are scoped in ``get_queryset`` by the same ``visible_to(user)`` rules as the pages,
-filtered by the same FilterSets, and every state change goes through ``suggestions/workflow.py``.
+Thin adapters: lists are scoped in ``get_queryset`` by the same ``visible(Model, user)`` rules as the pages,
+filtered by the same FilterSets, and every state change goes through ``suggestions/workflow/`` (one POST action per ``STEPS`` entry).
 Errors of every kind leave as one JSON body: ``{"error": {"code", "message", "fields"}}``.
 """
 
@@ -400,7 +400,7 @@ def _step_action(name: str):
     export=extend_schema(summary="建议 export (cursor pages, with the full text)"),
 )
 class SuggestionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """代表建议: lists scoped by ``visible_to(user)``, filtered by ``SuggestionFilter``."""
+    """代表建议: lists scoped by ``visible(Suggestion, user)``, filtered by ``SuggestionFilter``."""
 
     filter_backends = [filters.DjangoFilterBackend]
     filterset_class = SuggestionFilter

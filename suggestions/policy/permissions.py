@@ -1,7 +1,8 @@
-"""Who may see and do what: one `can_<act>(user, obj)` per action and the `visible_to` scoping rules.
+"""Who may do what: the roles of a user and one `can_<act>(user, suggestion)` per action.
 
 Roles (DOMAIN.md): committee staff (代表工委), department handler (承办单位经办人), delegate (代表),
-read-only dashboard account (大屏) and the anonymous public. A person may hold several roles.
+read-only dashboard account (大屏) and the anonymous public. A person may hold several roles. Which rows a
+viewer may list is `scoping.py`.
 """
 
 from __future__ import annotations

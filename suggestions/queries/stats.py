@@ -1,6 +1,6 @@
 """The committee's statistics (办理情况统计), computed by the database with conditional aggregates.
 
-Every function takes a queryset of suggestions (already scoped with ``visible_to`` and filtered) and
+Every function takes a queryset of suggestions (already scoped with ``visible`` and filtered) and
 returns plain dicts, so the dashboard page, the API and the committee's report show the same numbers.
 
 Definitions (DOMAIN.md, "Statistics the committee reports"):

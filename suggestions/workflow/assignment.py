@@ -41,7 +41,7 @@ from suggestions.workflow.steps import LIVE, step
     _("交办"),
     may=permissions.can_assign,
     states=(Status.REGISTERED,),
-    form="suggestions.web.forms.AssignForm",
+    form="suggestions.forms.AssignForm",
     input="suggestions.api.serializers.AssignInput",
     weight="primary",
 )
@@ -92,7 +92,7 @@ def assign(
     _("不予受理"),
     may=permissions.can_decide,
     states=(Status.REGISTERED,),
-    form="suggestions.web.forms.ReasonForm",
+    form="suggestions.forms.ReasonForm",
     input="suggestions.api.serializers.ReasonInput",
     weight="warning",
 )
@@ -110,7 +110,7 @@ def not_accept(*, suggestion: Suggestion, reason: str, by) -> Suggestion:
     may=permissions.can_decide,
     states=LIVE,
     verb=_("设置重点督办"),
-    form="suggestions.web.forms.SupervisionForm",
+    form="suggestions.forms.SupervisionForm",
     input="suggestions.api.serializers.SupervisionInput",
 )
 def set_key_supervision(*, suggestion: Suggestion, on: bool, note: str = "", by) -> Suggestion:
@@ -128,7 +128,7 @@ def set_key_supervision(*, suggestion: Suggestion, on: bool, note: str = "", by)
     may=permissions.can_acknowledge,
     states=HANDLING_STATUSES,
     ready=ready.has_pending_assignment,
-    form="suggestions.web.forms.AcknowledgeForm",
+    form="suggestions.forms.AcknowledgeForm",
     input="suggestions.api.serializers.DepartmentInput",
     weight="primary",
 )
@@ -165,7 +165,7 @@ def acknowledge(*, suggestion: Suggestion, department: Department | None = None,
     may=permissions.can_request_reassignment,
     states=HANDLING_STATUSES,
     ready=ready.has_pending_assignment,
-    form="suggestions.web.forms.RequestReassignmentForm",
+    form="suggestions.forms.RequestReassignmentForm",
     input="suggestions.api.serializers.RequestReassignmentInput",
 )
 def request_reassignment(
@@ -204,7 +204,7 @@ def _pending_reassignment(suggestion: Suggestion, assignment: Assignment | None)
     states=HANDLING_STATUSES,
     verb=_("审核调整申请"),
     ready=ready.pending_reassignment,
-    form="suggestions.web.forms.ApproveReassignmentForm",
+    form="suggestions.forms.ApproveReassignmentForm",
     input="suggestions.api.serializers.ApproveReassignmentInput",
     weight="primary",
 )
@@ -255,7 +255,7 @@ def approve_reassignment(
     states=HANDLING_STATUSES,
     verb=_("审核调整申请"),
     ready=ready.pending_reassignment,
-    form="suggestions.web.forms.RejectReassignmentForm",
+    form="suggestions.forms.RejectReassignmentForm",
     input="suggestions.api.serializers.RejectReassignmentInput",
 )
 def reject_reassignment(

@@ -48,7 +48,7 @@ from suggestions.workflow.steps import step
     _("记录沟通"),
     may=permissions.can_log_contact,
     states=CONTACT_STATUSES,
-    form="suggestions.web.forms.ContactForm",
+    form="suggestions.forms.ContactForm",
     input="suggestions.api.serializers.ContactInput",
 )
 def log_contact(
@@ -102,7 +102,7 @@ def log_contact(
     may=permissions.can_add_progress,
     states=HANDLING_STATUSES,
     verb=_("报告办理进度"),
-    form="suggestions.web.forms.ProgressForm",
+    form="suggestions.forms.ProgressForm",
     input="suggestions.api.serializers.ProgressInput",
 )
 def add_progress(
@@ -143,7 +143,7 @@ def add_progress(
     states=HANDLING_STATUSES,
     verb=_("提交协办意见"),
     ready=ready.co_opinion_due,
-    form="suggestions.web.forms.CoOpinionForm",
+    form="suggestions.forms.CoOpinionForm",
     input="suggestions.api.serializers.CoOpinionInput",
     weight="primary",
 )
@@ -175,7 +175,7 @@ def give_co_opinion(
     may=permissions.can_request_extension,
     states=HANDLING_STATUSES,
     ready=ready.no_pending_extension,
-    form="suggestions.web.forms.RequestExtensionForm",
+    form="suggestions.forms.RequestExtensionForm",
     input="suggestions.api.serializers.RequestExtensionInput",
 )
 def request_extension(*, suggestion: Suggestion, requested_due: dt.date, reason: str, by) -> ExtensionRequest:
@@ -239,7 +239,7 @@ def _pending_extension(suggestion: Suggestion) -> ExtensionRequest:
     states=HANDLING_STATUSES,
     verb=_("审核延期申请"),
     ready=ready.pending_extension,
-    form="suggestions.web.forms.ApproveExtensionForm",
+    form="suggestions.forms.ApproveExtensionForm",
     input="suggestions.api.serializers.ApproveExtensionInput",
     weight="primary",
 )
@@ -276,7 +276,7 @@ def approve_extension(
     states=HANDLING_STATUSES,
     verb=_("审核延期申请"),
     ready=ready.pending_extension,
-    form="suggestions.web.forms.NoteForm",
+    form="suggestions.forms.NoteForm",
     input="suggestions.api.serializers.NoteInput",
 )
 def reject_extension(*, suggestion: Suggestion, note: str, by) -> ExtensionRequest:

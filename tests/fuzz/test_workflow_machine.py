@@ -30,7 +30,7 @@ from suggestions.models import (
 )
 from suggestions.policy import permissions
 from suggestions.policy.groups import ensure_role_groups
-from suggestions.queries.invariants import violations
+from suggestions.workflow.invariants import violations
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -317,7 +317,7 @@ def test_reply_pdf_is_private_until_published_in_full(client, replied_with_pdf, 
 def test_every_step_declares_a_form_for_the_pages_that_takes_its_workflow_arguments():
     import inspect
 
-    from suggestions.web.forms import StepForm
+    from suggestions.forms import StepForm
     from suggestions.workflow import STEPS
 
     for step in STEPS.values():

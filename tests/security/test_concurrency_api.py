@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 
 from suggestions import workflow
 from suggestions.models import Assignment, Event, EventKind, Rating, Reply, Status, Suggestion
-from suggestions.queries.invariants import violations
+from suggestions.workflow.invariants import violations
 from tests.conftest import postgres_only, row_locked_until_queued
 
 pytestmark = [postgres_only, pytest.mark.django_db(transaction=True)]

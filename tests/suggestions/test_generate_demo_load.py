@@ -25,7 +25,7 @@ from suggestions.models import (
     Status,
     Suggestion,
 )
-from suggestions.queries import invariants
+from suggestions.workflow import invariants
 from tests.conftest import postgres_only
 
 N = 300

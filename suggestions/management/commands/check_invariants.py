@@ -7,7 +7,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from suggestions.models import Event, Suggestion
-from suggestions.queries.invariants import violations
+from suggestions.workflow.invariants import violations
 
 SHOWN = 50
 

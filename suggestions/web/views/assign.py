@@ -15,11 +15,11 @@ from django.utils.translation import gettext_lazy
 
 from departments.models import Department
 from suggestions import calendar, workflow
+from suggestions.forms import DATE_WIDGET, add_workflow_errors
 from suggestions.models import (
     Status,
     Suggestion,
 )
-from suggestions.web.forms import DATE_WIDGET, add_workflow_errors
 from suggestions.web.views.common import ASSIGN_PAGE_SIZE, paginate, staff_only
 
 # ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from suggestions import calendar
+from suggestions.forms import take_step
 from suggestions.models import (
     OPEN_STATUSES,
     CoHandlerOpinion,
@@ -35,7 +36,6 @@ from suggestions.models import (
 from suggestions.policy import permissions
 from suggestions.policy.scoping import visible
 from suggestions.queries.filters import SuggestionFilter
-from suggestions.web.forms import take_step
 from suggestions.web.views.common import paginate
 from suggestions.web.views.home import _with_suggestion_countdown
 from suggestions.workflow import STEPS, available_steps

@@ -1,7 +1,7 @@
 """Forms for each workflow step, shared by the admin and the HTML pages.
 
-A form validates input; `run_step` hands the cleaned data to `suggestions/workflow.py` and turns a
-workflow `ValidationError` into form errors. `available_steps` lists what a user may do right now.
+A form validates input; `run_step` hands the cleaned data to `suggestions/workflow/` and turns a
+workflow `ValidationError` into form errors. `take_step` is the step flow of the pages and the admin.
 """
 
 from __future__ import annotations

@@ -72,7 +72,7 @@ def _counts(model, **filters) -> Counter:
 
 def violations(suggestion_ids: Iterable[int] | None = None) -> list[Violation]:
     """Every broken rule, over all suggestions or the given ones; an empty list when all hold."""
-    from suggestions.workflow import TRANSITIONS  # the one table of allowed status changes
+    from suggestions.workflow.base import TRANSITIONS  # the one table of allowed status changes
 
     suggestions = Suggestion.objects.order_by("pk")
     scope: dict = {}
