@@ -20,7 +20,7 @@ def send_notification_email(notification_id: int) -> str:
     """E-mail one notification, at most once: the row is claimed before sending."""
     claimed = Notification.objects.filter(
         pk=notification_id, email_status__in=[EmailStatus.PENDING, EmailStatus.QUEUED]
-    ).update(email_status=EmailStatus.SENDING)
+    ).update(email_status=EmailStatus.SENDING, email_queued_at=timezone.now())
     if not claimed:
         return "skipped"
     notification = Notification.objects.select_related("recipient", "suggestion").get(pk=notification_id)

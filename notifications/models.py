@@ -74,6 +74,9 @@ class Notification(models.Model):
     email_status = models.CharField(
         _("邮件状态"), max_length=16, choices=EmailStatus.choices, default=EmailStatus.PENDING
     )
+    # When the e-mail last moved to queued or sending: one stuck there too long (the worker died) is
+    # queued again by the next reminder run (reminders.requeue_stuck_emails).
+    email_queued_at = models.DateTimeField(_("排队时间"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     email_error = models.TextField(_("发送错误"), blank=True)
 

@@ -73,6 +73,7 @@ class RunResult:
     found: int = 0
     created: int = 0
     queued: int = 0
+    requeued: int = 0  # stuck in queued/sending too long, queued again
     by_kind: Counter = field(default_factory=Counter)
 
 
@@ -393,11 +394,33 @@ def queue_emails() -> int:
             .values_list("pk", flat=True)
         )
         Notification.objects.filter(pk__in=ids, email_status=EmailStatus.PENDING).update(
-            email_status=EmailStatus.QUEUED
+            email_status=EmailStatus.QUEUED, email_queued_at=timezone.now()
         )
     for pk in ids:
         send_notification_email.enqueue(notification_id=pk)
     return len(ids)
+
+
+# An e-mail queued or sending for longer than this is taken for lost (the worker died with it).
+STUCK_AFTER = dt.timedelta(hours=1)
+
+
+def stuck_after() -> dt.timedelta:
+    seconds = getattr(settings, "TRACKER_EMAIL_STUCK_SECONDS", None)
+    return STUCK_AFTER if seconds is None else dt.timedelta(seconds=int(seconds))
+
+
+def requeue_stuck_emails(*, now: dt.datetime | None = None) -> int:
+    """Put back to pending the e-mails stuck in queued or sending for longer than `stuck_after()`.
+
+    The next `queue_emails()` hands them to the worker again. Sent at most once all the same: the task
+    claims its row (pending/queued → sending) before sending, so a second task for the same e-mail (the
+    dead worker's, retried) finds the row claimed or sent and skips it.
+    """
+    cutoff = (now or timezone.now()) - stuck_after()
+    return Notification.objects.filter(
+        email_status__in=[EmailStatus.QUEUED, EmailStatus.SENDING], email_queued_at__lt=cutoff
+    ).update(email_status=EmailStatus.PENDING, email_queued_at=None)
 
 
 def run(
@@ -411,16 +434,18 @@ def run(
     """Collect today's reminders, store the new ones (in-app) and queue their e-mails.
 
     ``retry_failed`` queues again the e-mails whose sending failed (the SMTP server was down); the others
-    are sent at most once: an e-mail is never queued twice by the reminder runs.
+    are sent at most once: an e-mail is queued again only when it has been stuck in queued or sending
+    for longer than `stuck_after()` (the worker died), and the task's claim still sends it once.
     """
+    requeued = 0 if dry_run else requeue_stuck_emails()
     reminders = collect(today, suggestion_ids=suggestion_ids, kinds=kinds)
-    result = RunResult(found=len(reminders))
+    result = RunResult(found=len(reminders), requeued=requeued)
     if dry_run:
         result.by_kind.update(r.kind for r in reminders)
         return result
     if retry_failed:
         Notification.objects.filter(email_status=EmailStatus.FAILED).update(
-            email_status=EmailStatus.PENDING, email_error=""
+            email_status=EmailStatus.PENDING, email_error="", email_queued_at=None
         )
     new = create(reminders)
     result.created = len(new)

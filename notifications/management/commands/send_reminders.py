@@ -1,4 +1,8 @@
-"""send_reminders: store today's reminders and queue their e-mails; safe to run again (cron)."""
+"""send_reminders: store today's reminders and queue their e-mails; safe to run again (cron).
+
+Each run is also the housekeeping pass: e-mails stuck in queued/sending (a dead worker) are queued again
+(reminders.run), and the failed logins older than the lockout window are deleted (purge_login_failures).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.housekeeping import purge_login_failures
 from notifications import reminders
 from notifications.models import Kind
 
@@ -21,7 +26,9 @@ class Command(BaseCommand):
     help = (
         "Create today's reminders (due in 15 days, overdue, rating pending, publication pending) as in-app "
         "notifications and queue their e-mails for the task worker (manage.py db_worker). Idempotent: a "
-        "reminder already stored for the same deadline is never sent again."
+        "reminder already stored for the same deadline is never sent again. Also queues again the e-mails "
+        "stuck in queued/sending for over an hour and deletes the failed logins older than the lockout "
+        "window."
     )
 
     def add_arguments(self, parser) -> None:
@@ -50,3 +57,8 @@ class Command(BaseCommand):
                 f"{result.created} new reminders ({result.found - result.created} already sent), "
                 f"{result.queued} e-mails queued"
             )
+            if result.requeued:
+                self.stdout.write(f"{result.requeued} stuck e-mails queued again")
+            purged = purge_login_failures()
+            if purged:
+                self.stdout.write(f"{purged} old login failures deleted")
