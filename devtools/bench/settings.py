@@ -4,6 +4,7 @@ import os
 import secrets
 
 os.environ.setdefault("DJANGO_DEBUG", "false")
+os.environ.setdefault("DJANGO_DEVTOOLS", "true")  # generate_demo_load lives in the development-only app
 os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))  # the gunicorn it starts inherits it
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("DJANGO_SECURE_COOKIES", "false")
