@@ -4,7 +4,8 @@ Every export reads `visible(Suggestion, user).for_list()` narrowed by the list p
 and the shared `SuggestionFilter`, so a file never holds a row its viewer could not open. Inside a row, the
 viewer's role decides the columns' content: the handling record (unpublished replies, the delegates'
 ratings) only for those who may follow the suggestion in detail (staff, the dashboard, its departments,
-its proposers); everyone else gets the published replies only. Delegates' contact data is exported to
+its proposers); everyone else gets the published replies only, and of a reply the fields
+`suggestions/policy/redaction.py` allows (no category for a title-only publication). Delegates' contact data is exported to
 staff only (the delegates' list), never in the 汇总表.
 
 The rows are streamed: the suggestions through one `.iterator()` query, and per chunk of 500 rows five value
@@ -34,14 +35,13 @@ from suggestions.models import (
     Assignment,
     HandlerRole,
     Proposer,
-    Publication,
     Rating,
     Reply,
     Status,
     Verdict,
     chinese_ordinal,
 )
-from suggestions.policy import permissions, scoping
+from suggestions.policy import permissions, redaction, scoping
 
 CHUNK_SIZE = 500
 
@@ -175,12 +175,14 @@ def summary_rows(user, qs: QuerySet) -> Iterator[list]:
             details = related.details is None or pk in related.details
             names = related.proposers.get(pk, [])
             current = [(role, name) for r, role, name in related.assignments.get(pk, []) if r == round_]
-            replies = related.replies.get(pk, [])
-            if not details:
-                replies = [r for r in replies if r[3] != Publication.UNPUBLISHED]
-            reply = replies[-1] if replies else None
+            # The latest reply the viewer may read, and of it what suggestions/policy/redaction.py allows.
+            reply, readable = None, redaction.NOTHING
+            for candidate in reversed(related.replies.get(pk, [])):
+                readable = redaction.fields_for(details=details, publication=candidate[3])
+                if readable:
+                    reply = candidate
+                    break
             rating = related.lead_ratings.get(pk, {}).get(reply[0]) if details and reply else None
-            show_category = reply is not None and (details or reply[3] == Publication.FULL)
             ordinal = chinese_ordinal(theme_ordinal)
             yield [
                 number,
@@ -192,8 +194,8 @@ def summary_rows(user, qs: QuerySet) -> Iterator[list]:
                 next((name for role, name in current if role == HandlerRole.LEAD), ""),
                 "、".join(name for role, name in current if role == HandlerRole.CO),
                 due,
-                reply[2] if reply else None,
-                reply[1] if show_category else "",
+                reply[2] if "replied_on" in readable else None,
+                reply[1] if "category" in readable else "",
                 verdicts.get(rating[0], "") if rating else "",
                 verdicts.get(rating[1], "") if rating else "",
                 statuses.get(status, status),

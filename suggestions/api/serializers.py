@@ -52,7 +52,7 @@ from suggestions.models import (
     Theme,
     Verdict,
 )
-from suggestions.policy import permissions, scoping
+from suggestions.policy import permissions, redaction, scoping
 
 # ---------------------------------------------------------------------------
 # Who sees the details of which suggestion (computed once per request)
@@ -520,8 +520,10 @@ class LetterField(serializers.FileField):
 
 
 class ReplySerializer(RedactingSerializer):
-    """答复. Viewers outside the handling record see published replies only; for a reply published by
-    title only (仅公开标题) the text, the letter and the signer and contact fields are null."""
+    """答复. Viewers outside the handling record see published replies only, and of them what
+    ``suggestions/policy/redaction.py`` allows: for a full publication (全文公开) the contact person and
+    phone are null; for a title-only one (仅公开标题) only the department, the round, the document number
+    and the dates of reply and publication are set."""
 
     department = DepartmentRefSerializer(read_only=True)
     on_time = serializers.BooleanField(read_only=True, help_text=_("答复日期不晚于当时的答复期限"))
@@ -549,10 +551,13 @@ class ReplySerializer(RedactingSerializer):
         ]
 
     def hidden_fields(self, instance: Reply) -> set[str]:
-        hidden = set() if instance.pdf else {"pdf"}
-        if self.sees_details_of(instance.suggestion_id) or instance.publication == Publication.FULL:
-            return hidden
-        return set(REPLY_FULL_TEXT_FIELDS)
+        readable = redaction.fields_for(
+            details=self.sees_details_of(instance.suggestion_id), publication=instance.publication
+        )
+        hidden = {name for name in self.Meta.fields if name not in readable}
+        if not instance.pdf:
+            hidden.add("pdf")
+        return hidden
 
 
 class RatingSerializer(FastOutputSerializer):

@@ -159,19 +159,22 @@ def test_replies_unpublished_then_title_only(role, as_role, handled, staff):
         assert rows == []  # not one of their department's suggestions
         return
     (reply,) = rows
-    assert reply["category"] == "B" and reply["doc_number"]
+    assert reply["doc_number"] and reply["replied_on"] and reply["department"]
     if role in FOLLOWS:
-        assert reply["text"] and reply["contact_phone"]
-    else:
-        assert reply["text"] is None and reply["contact_phone"] is None and reply["signer"] is None
+        assert reply["category"] == "B" and reply["text"] and reply["contact_phone"]
+    else:  # title only: that it exists, its department and date; not even its category
+        assert reply["category"] is None and reply["text"] is None and reply["signer"] is None
+        assert reply["contact_phone"] is None and reply["due_date"] is None and reply["on_time"] is None
 
 
 def test_a_fully_published_reply_shows_its_text_to_the_public(api, handled, staff):
     workflow.publish(suggestion=handled, mode="full", by=staff)
     (reply,) = api().get("/api/v1/replies/").json()["results"]
     assert reply["text"] == "经研究，答复如下：……"
+    assert reply["contact_person"] is None and reply["contact_phone"] is None  # the department's contact
     detail = api().get(f"/api/v1/suggestions/{handled.pk}/").json()
     assert detail["replies"][0]["text"] == "经研究，答复如下：……"
+    assert detail["replies"][0]["contact_phone"] is None
 
 
 @pytest.mark.parametrize("role", ROLES)

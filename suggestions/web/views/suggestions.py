@@ -33,7 +33,7 @@ from suggestions.models import (
     Suggestion,
     Verdict,
 )
-from suggestions.policy import permissions
+from suggestions.policy import permissions, redaction
 from suggestions.policy.scoping import visible
 from suggestions.queries.filters import SuggestionFilter
 from suggestions.web.views.common import paginate
@@ -151,6 +151,8 @@ def suggestion_detail(request: HttpRequest, pk: int) -> HttpResponse:
     for event in events:
         event.facts = _event_facts(event, details)
     replies = list(visible(Reply, user).filter(suggestion=s).select_related("department"))
+    for answer in replies:
+        answer.readable = redaction.fields_for(details=details, publication=answer.publication)
     context = {
         "s": s,
         "details": details,
@@ -218,6 +220,8 @@ def suggestion_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             .order_by("-round")
             .first()
         )
+        if context["reply"] is not None:
+            context["reply"].readable = redaction.reply_fields(request.user, context["reply"], suggestion)
     if step == "rate":
         context["rating_due"] = context["reply"] and calendar.rating_due(context["reply"].replied_on)
     return render(request, "suggestions/suggestion_step.html", context)
@@ -229,7 +233,7 @@ def reply_pdf(request: HttpRequest, pk: int) -> FileResponse:
     suggestion = answer.suggestion
     if not permissions.can_view(request.user, suggestion):
         raise Http404
-    if not permissions.can_view_details(request.user, suggestion) and answer.publication != Publication.FULL:
+    if "pdf" not in redaction.reply_fields(request.user, answer, suggestion):
         raise Http404
     if not answer.pdf:
         raise Http404
