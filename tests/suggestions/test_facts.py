@@ -8,7 +8,8 @@ import pytest
 
 from suggestions import workflow
 from suggestions.models import RoundFacts, Suggestion, SuggestionFacts
-from suggestions.queries import facts, invariants, stats
+from suggestions.queries import facts, stats
+from suggestions.workflow import invariants
 from tests import factories
 
 
