@@ -18,13 +18,7 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 # refuses that key, and every other known one, outside the tests).
 TESTING = "pytest" in sys.modules
 TEST_SECRET_KEY = "test-suite-only-key-never-used-outside-pytest-0123456789abcdef"
-_CHECKOUT_KEY = BASE_DIR / ".secret-key"  # random, made once per checkout by `make run` (ignored by git)
-SECRET_KEY = env(
-    "DJANGO_SECRET_KEY",
-    TEST_SECRET_KEY
-    if TESTING
-    else (_CHECKOUT_KEY.read_text().strip() if _CHECKOUT_KEY.is_file() else None),
-)
+SECRET_KEY = env("DJANGO_SECRET_KEY", TEST_SECRET_KEY if TESTING else None)
 # Development defaults (plain http, console e-mail, unhashed static files) for `make run` and the tests;
 # everything else gets the production defaults.
 DEVELOPMENT = DEBUG or TESTING
