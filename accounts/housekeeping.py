@@ -7,7 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.models import LoginFailure
+from accounts.models import LoginFailure, LoginGuard
 
 
 def longest_lockout_window() -> dt.timedelta:
@@ -23,4 +23,5 @@ def purge_login_failures(*, now: dt.datetime | None = None) -> int:
     """Delete the failures no lockout counts any more (older than the longest window); return how many."""
     cutoff = (now or timezone.now()) - longest_lockout_window()
     deleted, _ = LoginFailure.objects.filter(at__lt=cutoff).delete()
+    LoginGuard.objects.filter(at__lt=cutoff).delete()  # lock rows no attempt used within the window
     return deleted

@@ -18,3 +18,19 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} {self.ip} {self.at:%Y-%m-%d %H:%M}"
+
+
+class LoginGuard(models.Model):
+    """A lock row per username and per client address: an attempt locks its rows (in key order) while it
+    counts the recent failures and records its own, so concurrent attempts are counted one after the
+    other and no more than the limit ever reach the password check (accounts/forms.py)."""
+
+    key = models.CharField(_("键"), max_length=200, primary_key=True)  # "u:<username>" or "a:<address>"
+    at = models.DateTimeField(_("最近尝试"), db_index=True)
+
+    class Meta:
+        verbose_name = _("登录计数锁")
+        verbose_name_plural = _("登录计数锁")
+
+    def __str__(self) -> str:
+        return self.key

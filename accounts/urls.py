@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accounts.forms import ThrottledAuthenticationForm
+from accounts.tokens import tokens
 
 urlpatterns = [
     path(
@@ -10,4 +11,5 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("tokens/", tokens, name="api_tokens"),
 ]

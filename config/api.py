@@ -5,8 +5,10 @@ from rest_framework.routers import DefaultRouter
 from suggestions.api import views as api
 from suggestions.api.delegates import DelegateViewSet
 from suggestions.api.departments import DepartmentViewSet
+from suggestions.api.me import MeViewSet
 
 router = DefaultRouter()
+router.register("me", MeViewSet, basename="me")
 router.register("sessions", api.SessionViewSet, basename="session")
 router.register("themes", api.ThemeViewSet, basename="theme")
 router.register("suggestions", api.SuggestionViewSet, basename="suggestion")

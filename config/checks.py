@@ -1,13 +1,15 @@
 """Start-up checks: no key that anyone can read in this repository ever signs anything outside the tests.
 
 The rating links, sessions and password-reset tokens are signed with ``SECRET_KEY``. A key written in
-the repository (the test suite's, an old fallback) would let anyone mint a one-click rating link, so
-outside the tests such a key is an error of the system checks (``manage.py check``, ``check --deploy``,
-``runserver``) and stops the WSGI application before it serves a request.
+the repository (the test suite's, an old fallback still in its history) would let anyone mint a
+one-click rating link, so outside the tests such a key is an error of the system checks (``manage.py
+check``, ``check --deploy``, ``runserver``) and stops the WSGI and ASGI applications before they serve
+a request.
 """
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 from functools import cache
 from pathlib import Path
@@ -15,6 +17,19 @@ from pathlib import Path
 from django.conf import settings
 from django.core.checks import Error, register
 from django.core.exceptions import ImproperlyConfigured
+
+# Keys once written in this repository and gone from its files since: every clone's history still has
+# them (found once with `git log -p | grep SECRET_KEY`). Kept as SHA-256 digests, so this file does not
+# write them out again: the old `make serve` fallback (Makefile), the old DEBUG fallback
+# (config/settings.py), the benchmark's fallback (bench/settings.py) and a test's `"x" * 50`.
+RETIRED_KEY_DIGESTS = frozenset(
+    {
+        "86b70fccaaeedfb489bb5b8e491f8edc84a1e2b825e0f7e5b4dae46ca70014e7",
+        "4d063bd385e62b5abf680c6e3e519607402991e013b85ef2de7ab6bb8c1fed7a",
+        "157ba00b16f0b736f7935f7c70ef660f2647e1bc6be9eb8b770fabbcea5a9cea",
+        "77cf12060d47183ea8c40345e7389e7e05cb0753cab374a5e74f9329815b4cb5",
+    }
+)
 
 SOURCE_SUFFIXES = {".py", ".toml", ".cfg", ".ini", ".example", ".md", ".txt", ".sh", ".yml", ".yaml", ""}
 
@@ -47,6 +62,8 @@ def key_problem(key: str | None) -> str | None:
         return "DJANGO_SECRET_KEY is not set."
     if key == getattr(settings, "TEST_SECRET_KEY", None) or (len(key) >= 8 and key in _repository_text()):
         return "DJANGO_SECRET_KEY is written in this repository; anyone could sign with it."
+    if hashlib.sha256(key.encode()).hexdigest() in RETIRED_KEY_DIGESTS:
+        return "DJANGO_SECRET_KEY is a retired key from this repository's history; anyone could sign with it."
     if len(key) < 32:
         return "DJANGO_SECRET_KEY is shorter than 32 characters."
     return None

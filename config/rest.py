@@ -11,6 +11,7 @@ from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
+from config.clientip import client_ip
 from config.paging import CachedCountPaginator
 
 
@@ -44,12 +45,17 @@ class ExportPagination(CursorPagination):
 
 
 class _SettingsRate:
-    """Read the rate from ``settings.API_THROTTLE_RATES`` on every request (DRF reads its own once)."""
+    """Read the rate from ``settings.API_THROTTLE_RATES`` on every request (DRF reads its own once), and
+    count anonymous requests by ``config.clientip.client_ip`` (the login lockout's rule), not by DRF's
+    ``get_ident``, which believes a client's ``X-Forwarded-For`` when ``NUM_PROXIES`` is unset."""
 
     def get_rate(self):
         from django.conf import settings
 
         return settings.API_THROTTLE_RATES.get(self.scope)
+
+    def get_ident(self, request) -> str:
+        return client_ip(request) or "unknown"
 
 
 class AnonThrottle(_SettingsRate, AnonRateThrottle):

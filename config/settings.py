@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -47,14 +48,17 @@ INSTALLED_APPS = [
     "notifications",
     "reports",
     "imports",
+    "routing",
     *(["devtools"] if env_bool("DJANGO_DEVTOOLS", DEVELOPMENT) else []),
     "django_tasks_db",
 ]
 
 MIDDLEWARE = [
+    "config.middleware.RefuseTraceMiddleware",  # TRACE and CONNECT: 405 on every URL
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "config.db_router.ReplicaReadsMiddleware",  # reads of the API, dashboards, exports: replica or primary
     "config.locale.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -81,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "suggestions.web.context_processors.navigation",
+                "config.context_processors.statistics_definitions",  # each statistic's definition
             ],
         },
     },
@@ -94,23 +99,59 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # JIT compilation costs more than it saves on this app's short queries (1.4 s of a 1.8 s aggregate).
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# A streaming replica of the primary (DATABASE_REPLICA_URL=postgres://...:5433/tracker, the same database
+# name): the API's, the dashboards' and the exports' reads go there, every write and the writer's next
+# reads to the primary (config/db_router.py, docs/scaling.md). Nothing migrates it. Under the test suite
+# it is a test mirror of "default" and nothing is routed to it (tests/scaling/ start their own servers).
+_replica_url = env("DATABASE_REPLICA_URL", "")
+if _replica_url:
+    DATABASES["replica"] = dj_database_url.parse(
+        _replica_url, conn_max_age=int(env("DJANGO_CONN_MAX_AGE", "60")), conn_health_checks=True
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+for _database in DATABASES.values():
+    if _database["ENGINE"] == "django.db.backends.postgresql":
+        # JIT compilation costs more than it saves on this app's short queries (1.4 s of a 1.8 s aggregate).
+        _database.setdefault("OPTIONS", {})["options"] = "-c jit=off"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
+REPLICA_READS = "replica" in DATABASES and not TESTING
+# Safe requests under these paths may read the replica (unless their user is pinned to the primary).
+REPLICA_READ_PATHS = env_list("DJANGO_REPLICA_READ_PATHS", "/api/v1/,/dashboard/,/screen/,/reports/")
+# After a write, the user's reads stay on the primary this long (read-your-writes across servers).
+REPLICA_PIN_SECONDS = int(env("DJANGO_REPLICA_PIN_SECONDS", "10"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The statistics are cached per data version (see suggestions/stats.py). Per-process memory by
-# default; several app servers share one cache when DJANGO_CACHE_LOCATION names a database table
-# (created by `manage.py createcachetable`) or point DJANGO_CACHE_BACKEND at Redis.
+# The statistics, list totals, filter choices, the reference generation, the API's rate limits and the
+# replica pins live in the default cache (suggestions/queries/dataversion.py). Per-process memory by
+# default (zero setup); with REDIS_URL (redis://127.0.0.1:6379/0) Django's RedisCache, shared by every
+# process and server. DJANGO_CACHE_BACKEND / DJANGO_CACHE_LOCATION name any other backend (the database
+# cache: a table created by `manage.py createcachetable`) and win over REDIS_URL. The test suite ignores
+# REDIS_URL: its workers run side by side on databases of their own, and it clears the cache per test.
+REDIS_URL = env("REDIS_URL", "")
+_cache_backend = env(
+    "DJANGO_CACHE_BACKEND",
+    "django.core.cache.backends.redis.RedisCache"
+    if REDIS_URL and not TESTING
+    else "django.core.cache.backends.locmem.LocMemCache",
+)
 CACHES = {
     "default": {
-        "BACKEND": env("DJANGO_CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
-        "LOCATION": env("DJANGO_CACHE_LOCATION", "tracker"),
+        "BACKEND": _cache_backend,
+        "LOCATION": env(
+            "DJANGO_CACHE_LOCATION", REDIS_URL if _cache_backend.endswith("RedisCache") else "tracker"
+        ),
+        # Two deployments (or test runs) sharing one Redis keep apart by prefix.
+        "KEY_PREFIX": env("DJANGO_CACHE_KEY_PREFIX", ""),
     }
 }
+if REPLICA_READS and _cache_backend.rsplit(".", 1)[-1] in {"LocMemCache", "DummyCache"}:
+    # The read-your-writes pin must be seen by every worker of every server.
+    raise ImproperlyConfigured(
+        "DATABASE_REPLICA_URL needs a cache shared by every process: set REDIS_URL (or DJANGO_CACHE_BACKEND)."
+    )
 STATS_CACHE_SECONDS = int(env("DJANGO_STATS_CACHE_SECONDS", "3600"))
 # List totals (page counts) cached per query and data version, see suggestions.queries.stats.cached_count.
 COUNT_CACHE_SECONDS = int(env("DJANGO_COUNT_CACHE_SECONDS", "600"))
@@ -190,6 +231,10 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = int(env("DJANGO_HSTS_SECONDS", "0" if DEVELOPMENT else "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEVELOPMENT
 SECURE_HSTS_PRELOAD = not DEVELOPMENT
+# How many proxies of the deployer's own stand before the app and append to X-Forwarded-For (nginx:
+# `proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;`). 0: the client address is REMOTE_ADDR and
+# X-Forwarded-For is ignored. The API's rate limits and the login lockout count by it (config/clientip.py).
+TRUSTED_PROXY_COUNT = int(env("DJANGO_TRUSTED_PROXY_COUNT", "0"))
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_PROXY", False) else None
 )
@@ -218,9 +263,11 @@ REST_FRAMEWORK = {
     # Reading is scoped per role by each view's get_queryset; the dashboard account never writes.
     "DEFAULT_PERMISSION_CLASSES": ["config.rest.DashboardReadOnly"],
     # Rate limits per client address (anonymous) and per account, from API_THROTTLE_RATES below; a
-    # request over the limit gets 429 with Retry-After. Counted in the cache (per process by default).
+    # request over the limit gets 429 with Retry-After. Counted in the default cache: per process by
+    # default, shared by every server with REDIS_URL.
     "DEFAULT_THROTTLE_CLASSES": ["config.rest.AnonThrottle", "config.rest.UserThrottle"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],  # docs at /api/docs/
+    # orjson does the encoding (config/renderers.py): DRF's bytes at a fraction of json.dumps' cost; docs at /api/docs/
+    "DEFAULT_RENDERER_CLASSES": ["config.renderers.OrjsonRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
@@ -234,6 +281,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "suggestions.api.views.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "config.schema.ApiSchema",
+    # OPTIONS answers name, renders and parses only: no docstrings, no input fields (config/metadata.py).
+    "DEFAULT_METADATA_CLASS": "config.metadata.PublicMetadata",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 # "300/min", "10/s" …; set to an empty value for no limit.
@@ -246,9 +295,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Delegates' suggestions, their handling and the committee's statistics.\n\n"
         "Authentication: the browser session (send the CSRF token in `X-CSRFToken` on writes), or "
-        "`Authorization: Token <key>` with a token staff issue in the admin. Every list is scoped to what "
-        "the user may see; the dashboard account may only read.\n\n"
-        'Errors: `{"error": {"code": "...", "message": "...", "fields": {"field": ["..."]}}}`.'
+        "`Authorization: Token <key>` with a token committee staff issue on /accounts/tokens/ (`make run` "
+        "prints one for the demo dashboard account); `GET /api/v1/me/` says who the token is. Every list is "
+        "scoped to what the user may see; the dashboard account may only read.\n\n"
+        'Errors: `{"error": {"code": "...", "message": "...", "fields": {"field": ["..."]}}}`, the same '
+        "for every status (400, 401, 403, 404, 405, 415, 429); `fields` names the inputs as sent."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -258,6 +309,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": True},
+    # 405, 415, 429 and the 201's Location on every operation (what is served, not only what views declare)
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "suggestions.api.schema.document_every_answer",
+    ],
     # One schema name per set of choices (several models have a `status` or a `kind`).
     "ENUM_NAME_OVERRIDES": {
         "SuggestionStatusEnum": "suggestions.models.Status",
@@ -289,6 +345,10 @@ TRACKER_DEADLINES = {
 # Background tasks (Django 6 django.tasks) stored in the database and run by `manage.py db_worker`;
 # DJANGO_TASKS_BACKEND=django.tasks.backends.immediate.ImmediateBackend runs them in-process instead.
 TASKS = {"default": {"BACKEND": env("DJANGO_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# The worker's hourly reminder pass (notifications/schedule.py) and when an e-mail claimed by a worker
+# that died is handed out again (notifications/reminders.py).
+TRACKER_REMINDER_INTERVAL_SECONDS = int(env("DJANGO_REMINDER_INTERVAL_SECONDS", "3600"))
+TRACKER_EMAIL_STUCK_SECONDS = int(env("DJANGO_EMAIL_STUCK_SECONDS", "3600"))
 # Reminders and e-mails (notifications app): the address links in e-mails point to, and how long a
 # one-click rating link stays valid.
 TRACKER_SITE_URL = env("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -33,6 +33,9 @@ class Department(models.Model):
         _("名称已核实"), default=False, help_text=_("名称已由工作人员根据公开信息核实")
     )
     active = models.BooleanField(_("可交办"), default=True)
+    sort_order = models.PositiveIntegerField(
+        _("排序"), default=9000, help_text=_("按官方顺序排列（数字小的在前）"), db_index=True
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("经办人账号"), blank=True, related_name="departments"
     )
@@ -43,7 +46,7 @@ class Department(models.Model):
     class Meta:
         verbose_name = _("承办单位")
         verbose_name_plural = _("承办单位")
-        ordering = ["kind", "name"]
+        ordering = ["sort_order", "name"]
 
     def __str__(self) -> str:
         return self.short_name or self.name

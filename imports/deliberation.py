@@ -17,21 +17,29 @@ except for whitespace, which is removed (a run of whitespace between two ASCII l
 physical line becomes a single space).
 
 Pure Python: no Django imports.  ``parse`` and ``read_document`` raise nothing but
-:class:`DeliberationError`, which carries every problem found.
+:class:`DeliberationError`, which carries every problem found.  The data types are in
+``imports.document``, the file readers in ``imports.reading`` (and ``imports.docx``); this module
+re-exports them, so ``from imports.deliberation import …`` is the one entry point.
 """
 
 from __future__ import annotations
 
 import bisect
-import io
-import os
 import re
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
-from typing import BinaryIO
+
+from imports.document import (
+    DeliberationError,
+    Document,
+    Person,
+    Problem,
+    Remark,
+    SuggestionItem,
+    ThemeItem,
+)
+from imports.reading import read_document
 
 __all__ = [
     "DeliberationError",
@@ -46,127 +54,7 @@ __all__ = [
     "read_document",
 ]
 
-# --------------------------------------------------------------------------------------------------
-# Public data types
-# --------------------------------------------------------------------------------------------------
-
 _QUOTE_LIMIT = 60
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with the document.  ``line`` is the 1-based physical line (0: whole document)."""
-
-    line: int
-    text: str
-    message: str
-
-    def __str__(self) -> str:
-        if self.line <= 0:
-            return f"全文: {self.message}"
-        if self.text:
-            return f"第{self.line}行: {self.message} «{self.text}»"
-        return f"第{self.line}行: {self.message}"
-
-
-class DeliberationError(Exception):
-    """The only exception ``parse`` and ``read_document`` raise; lists every problem found."""
-
-    problems: list[Problem]
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = list(problems)
-        super().__init__(self.message)
-
-    @property
-    def message(self) -> str:
-        """Plain Chinese message listing every problem, one per line."""
-        head = f"审议情况汇总有{len(self.problems)}处问题："
-        return "\n".join([head, *(str(p) for p in self.problems)])
-
-    def __str__(self) -> str:
-        return self.message
-
-    def __reduce__(self) -> tuple[type[DeliberationError], tuple[list[Problem]]]:
-        return (self.__class__, (self.problems,))
-
-
-@dataclass(frozen=True)
-class Person:
-    name: str
-    attendee: bool = False  # 列席代表
-
-
-@dataclass
-class Remark:
-    part: int
-    section: int
-    heading: str
-    people: list[Person]
-    text: str
-    line: int
-
-
-@dataclass
-class SuggestionItem:
-    number: int
-    theme: int
-    position: int
-    title: str
-    proposers: list[Person]
-    text: str
-    line: int
-
-    @property
-    def lead(self) -> Person | None:
-        return self.proposers[0] if self.proposers else None
-
-
-@dataclass(frozen=True)
-class ThemeItem:
-    ordinal: int
-    title: str
-    declared_count: int
-    line: int
-
-
-@dataclass
-class Document:
-    session_name: str
-    term: int
-    meeting: int
-    start_date: date
-    end_date: date
-    issued_on: date | None
-    themes: list[ThemeItem] = field(default_factory=list)
-    suggestions: list[SuggestionItem] = field(default_factory=list)
-    remarks: list[Remark] = field(default_factory=list)
-
-    def people(self) -> list[Person]:
-        """Every distinct person (by name) in order of first appearance in the document.
-
-        A person who appears anywhere as 列席代表 is reported with ``attendee=True``.
-        """
-        return _distinct_people(
-            [(r.line, r.people) for r in self.remarks] + [(s.line, s.proposers) for s in self.suggestions]
-        )
-
-    def proposers(self) -> list[Person]:
-        """Distinct people proposing at least one suggestion, in order of first appearance."""
-        return _distinct_people([(s.line, s.proposers) for s in self.suggestions])
-
-
-def _distinct_people(groups: list[tuple[int, list[Person]]]) -> list[Person]:
-    order: list[str] = []
-    attendee: dict[str, bool] = {}
-    for _line, people in sorted(groups, key=lambda g: g[0]):
-        for person in people:
-            if person.name not in attendee:
-                order.append(person.name)
-                attendee[person.name] = person.attendee
-            elif person.attendee:
-                attendee[person.name] = True
-    return [Person(name, attendee[name]) for name in order]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -744,85 +632,3 @@ def parse(text: str) -> Document:
         raise
     except Exception:  # the contract: nothing but DeliberationError escapes
         raise DeliberationError([Problem(0, "", "解析器内部错误，无法解析该文档")]) from None
-
-
-_ZIP_MAGIC = b"PK\x03\x04"
-
-
-def read_document(
-    path_or_bytes: str | os.PathLike[str] | bytes | bytearray | memoryview | BinaryIO,
-    filename: str | None = None,
-) -> str:
-    """Return the text of a .txt (UTF-8 with/without BOM, UTF-16 with BOM, or GB18030) or .docx file.
-
-    ``path_or_bytes`` is a path, the file's bytes, or a binary file object.  ``filename`` (optional)
-    supplies the name when bytes are given; a ``.docx`` suffix or the zip magic bytes select the Word
-    reader.  Line endings are normalised to ``\\n``.  Raises only :class:`DeliberationError`.
-    """
-    try:
-        if isinstance(path_or_bytes, (bytes, bytearray, memoryview)):
-            data = bytes(path_or_bytes)
-        elif isinstance(path_or_bytes, (str, os.PathLike)):
-            path = Path(path_or_bytes)
-            filename = filename or path.name
-            data = path.read_bytes()
-        elif hasattr(path_or_bytes, "read"):
-            data = path_or_bytes.read()
-            if not isinstance(data, (bytes, bytearray)):
-                raise DeliberationError([Problem(0, "", "文件对象应以二进制方式打开")])
-            data = bytes(data)
-            filename = filename or getattr(path_or_bytes, "name", None)
-        else:
-            raise DeliberationError([Problem(0, "", "无法识别的输入类型")])
-    except DeliberationError:
-        raise
-    except Exception:  # any other failure of the reader
-        raise DeliberationError([Problem(0, "", f"无法读取文件“{filename or path_or_bytes}”")]) from None
-
-    is_docx = data.startswith(_ZIP_MAGIC) or str(filename or "").lower().endswith(".docx")
-    text = _read_docx(data) if is_docx else _decode_text(data)
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def _decode_text(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
-        raise DeliberationError([Problem(0, "", "无法识别文件编码（应为UTF-8或GB18030）")]) from None
-
-
-def _read_docx(data: bytes) -> str:
-    try:
-        from docx import Document as DocxDocument
-        from docx.table import Table
-        from docx.text.paragraph import Paragraph
-    except ImportError:
-        raise DeliberationError([Problem(0, "", "缺少python-docx，无法读取.docx文件")]) from None
-    try:
-        doc = DocxDocument(io.BytesIO(data))
-        lines: list[str] = []
-        body = doc.element.body
-        for child in body.iterchildren():
-            tag = child.tag.rsplit("}", 1)[-1]
-            if tag == "p":
-                lines.append(Paragraph(child, doc).text)
-            elif tag == "tbl":
-                for row in Table(child, doc).rows:
-                    for cell in row.cells:
-                        lines.extend(p.text for p in cell.paragraphs)
-        return "\n".join(lines)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, AttributeError):
-        raise DeliberationError([Problem(0, "", "无法读取.docx文件（文件已损坏或不是Word文档）")]) from None
-    except Exception:  # any other failure of the reader
-        raise DeliberationError([Problem(0, "", "无法读取.docx文件")]) from None

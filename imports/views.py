@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from imports import importer
 from imports.deliberation import DeliberationError, parse, read_document
+from imports.docx import DocumentTooLarge
 from suggestions.policy import permissions
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -67,6 +68,8 @@ def upload(request: HttpRequest) -> HttpResponse:
         try:
             text = read_document(uploaded.read(), uploaded.name)
             parse(text)
+        except DocumentTooLarge as error:  # refused before parsing: the file itself is the problem
+            form.add_error("file", error.problems[0].message)
         except DeliberationError as error:
             problems = error.problems
         else:

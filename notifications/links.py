@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core import signing
 from django.urls import NoReverseMatch, reverse
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 RATING_SALT = "notifications.rating-link"
+ACCOUNT_SALT = "notifications.rating-link.account"
 
 # The pages engineer names the suggestion page; the admin change page is the fallback.
 SUGGESTION_URL_NAMES = ("suggestion_detail", "suggestions:detail", "suggestion-detail")
@@ -35,11 +38,29 @@ class RatingClaim:
     round: int
     delegate_id: int
     user_id: int
+    account_mark: str = ""
+
+
+def account_mark(user_id: int, password_hash: str | None) -> str:
+    """A keyed digest of the account's current password hash (never the hash itself).
+
+    The link carries it, so setting a new password (or an unusable one: ``set_unusable_password``
+    draws a new random value) revokes every link made before, as Django's password-reset tokens do.
+    """
+    return salted_hmac(ACCOUNT_SALT, f"{user_id}:{password_hash or ''}", algorithm="sha256").hexdigest()[:32]
+
+
+def _password_hash(user_id: int) -> str | None:
+    return get_user_model()._default_manager.filter(pk=user_id).values_list("password", flat=True).first()
 
 
 def rating_token(*, suggestion_id: int, round: int, delegate_id: int, user_id: int) -> str:
-    """A signed, timestamped token; the user id binds it to the account the delegate has today."""
-    return signing.dumps({"s": suggestion_id, "r": round, "d": delegate_id, "u": user_id}, salt=RATING_SALT)
+    """A signed, timestamped token; the user id binds it to the account the delegate has today, the
+    account mark to that account's password today."""
+    mark = account_mark(user_id, _password_hash(user_id))
+    return signing.dumps(
+        {"s": suggestion_id, "r": round, "d": delegate_id, "u": user_id, "p": mark}, salt=RATING_SALT
+    )
 
 
 def read_rating_token(token: str) -> RatingClaim:
@@ -52,9 +73,17 @@ def read_rating_token(token: str) -> RatingClaim:
             round=int(data["r"]),
             delegate_id=int(data["d"]),
             user_id=int(data["u"]),
+            account_mark=str(data["p"]),
         )
     except (KeyError, TypeError, ValueError):
         raise signing.BadSignature("malformed rating token") from None
+
+
+def claim_matches_account(claim: RatingClaim, user) -> bool:
+    """The link was made for this account as it is now: same user, same password (none changed since)."""
+    return user.pk == claim.user_id and constant_time_compare(
+        claim.account_mark, account_mark(user.pk, user.password)
+    )
 
 
 def rating_path(*, suggestion_id: int, round: int, delegate_id: int, user_id: int) -> str:

@@ -12,6 +12,13 @@ from suggestions.models import Suggestion
 
 
 class Kind(models.TextChoices):
+    # Written by the workflow step itself, in its transaction (notifications/events.py).
+    ASSIGNED = "assigned", _("新交办")
+    REASSIGNMENT_DECIDED = "reassignment_decided", _("调整申请已审核")
+    EXTENSION_DECIDED = "extension_decided", _("延期申请已审核")
+    LEAD_REPLIED = "lead_replied", _("主办单位已答复")
+    UNSATISFIED = "unsatisfied", _("代表不满意")
+    # Found by the reminder run (notifications/reminders.py).
     REPLY_DUE_SOON = "reply_due_soon", _("答复即将到期")
     REPLY_OVERDUE = "reply_overdue", _("答复已逾期")
     CO_OPINION_DUE_SOON = "co_opinion_due_soon", _("协办意见即将到期")
@@ -111,3 +118,27 @@ class Notification(models.Model):
     @property
     def carries_rating_link(self) -> bool:
         return self.kind in RATING_KINDS
+
+
+class ReminderSchedule(models.Model):
+    """The one chain of reminder passes the task worker runs (notifications/schedule.py): a single row.
+
+    `task_id` names the one `run_reminders` task that is the chain's next pass; a `run_reminders` task
+    with another id (an extra enqueue, a worker's late duplicate) finds it is not the chain and does
+    nothing. The row is locked while the chain moves on, so two workers never start two chains.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    task_id = models.CharField(_("下次提醒任务"), max_length=64, blank=True)
+    next_run_at = models.DateTimeField(_("下次提醒时间"), null=True, blank=True)
+    last_started_at = models.DateTimeField(_("上次开始时间"), null=True, blank=True)
+    last_finished_at = models.DateTimeField(_("上次完成时间"), null=True, blank=True)
+    last_result = models.JSONField(_("上次结果"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("提醒排程")
+        verbose_name_plural = _("提醒排程")
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="reminder_schedule_one_row")]
+
+    def __str__(self) -> str:
+        return f"reminder pass: next {self.next_run_at or 'now'} ({self.task_id or 'not scheduled'})"

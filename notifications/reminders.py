@@ -1,4 +1,5 @@
-"""Which reminders are due today, and to whom (提醒规则). `run()` is what `send_reminders` calls.
+"""Which reminders are due today, and to whom (提醒规则). `run()` is the reminder pass: the task worker
+runs it hourly (notifications/schedule.py, `run_reminders`) and `send_reminders` on demand.
 
 The rules, with the deadlines of DOMAIN.md (suggestions/calendar.py, settings.TRACKER_DEADLINES):
 
@@ -11,8 +12,8 @@ The rules, with the deadlines of DOMAIN.md (suggestions/calendar.py, settings.TR
 | publication_due_soon / _overdue| the round's reply is unpublished: within 15 days of the 20-working-day limit / past | staff |
 
 Each reminder is sent once per deadline: the row's unique key is (kind, suggestion, round, recipient,
-deadline), so running twice on a day, or every hour, sends nothing twice, and a new deadline (an approved
-extension, a reassignment, a re-handling round) gets its own reminder. Closed, withdrawn and not-accepted
+deadline), so running twice on a day, every hour, or two passes at once sends nothing twice, and a new
+deadline (an approved extension, a reassignment, a re-handling round) gets its own reminder. Closed, withdrawn and not-accepted
 suggestions get no handling reminder; the one exception is publication, a staff duty that outlives the
 handling: a closed suggestion whose reply is still unpublished reminds staff to publish it.
 """
@@ -86,7 +87,8 @@ def staff_user_ids() -> list[int]:
     )
 
 
-def _members(department_ids: Iterable[int]) -> dict[int, list[int]]:
+def members(department_ids: Iterable[int]) -> dict[int, list[int]]:
+    """The active users of each department, by department id."""
     through = Department.members.through
     rows = through.objects.filter(department_id__in=set(department_ids), user__is_active=True)
     found: dict[int, list[int]] = defaultdict(list)
@@ -153,13 +155,13 @@ class _Collector:
             .values("suggestion_id", "role", "department_id", "department__name", "due_date", "status")
             .annotate(has_opinion=Exists(CoHandlerOpinion.objects.filter(assignment=OuterRef("pk"))))
         )
-        members = _members(a["department_id"] for a in assignments)
+        handlers_of = members(a["department_id"] for a in assignments)
         leads = {a["suggestion_id"]: a for a in assignments if a["role"] == HandlerRole.LEAD}
         for s in suggestions.values():
             if s["due_date"] > self.horizon:
                 continue  # here for a co-handler's opinion only
             lead = leads.get(s["id"])
-            handlers = members.get(lead["department_id"], []) if lead else []
+            handlers = handlers_of.get(lead["department_id"], []) if lead else []
             names = {"n": s["number"], "title": s["title"], "due": s["due_date"], "dept": _dept(lead)}
             if s["due_date"] < self.today:
                 names["days"] = -self.days_left(s["due_date"])
@@ -202,7 +204,7 @@ class _Collector:
             self.add(
                 Kind.CO_OPINION_OVERDUE if overdue else Kind.CO_OPINION_DUE_SOON,
                 s,
-                members.get(a["department_id"], []),
+                handlers_of.get(a["department_id"], []),
                 a["due_date"],
                 (
                     _("第%(n)s号建议协办意见已逾期（期限 %(due)s）")

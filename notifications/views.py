@@ -77,7 +77,12 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
     suggestion = Suggestion.objects.filter(pk=claim.suggestion_id).select_related("session", "theme").first()
     delegate = Delegate.objects.select_related("user").filter(pk=claim.delegate_id).first()
     user = delegate.user if delegate else None
-    if suggestion is None or user is None or user.pk != claim.user_id or not user.is_active:
+    if (
+        suggestion is None
+        or user is None
+        or not user.is_active
+        or not links.claim_matches_account(claim, user)
+    ):
         return _refuse(request, "invalid", 400)
     if request.user.is_authenticated and request.user.pk != user.pk:
         return _refuse(request, "other_user", 403, delegate=delegate)

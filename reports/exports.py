@@ -23,16 +23,23 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
 
 from delegates.models import Delegate
 from suggestions.models import (
+    FACE_TO_FACE_METHODS,
     Assignment,
+    CongressSession,
+    ContactMethod,
+    ContactRecord,
     HandlerRole,
     Proposer,
     Rating,
@@ -67,12 +74,33 @@ def summary_columns() -> list[Column]:
         Column(_("答复期限"), 12, "date"),
         Column(_("答复日期"), 12, "date"),
         Column(_("答复分类"), 8),
+        Column(_("文号"), 22),
+        Column(_("签发人"), 10),
+        Column(_("答复摘要"), 40),
+        Column(_("见面方式"), 12),
         Column(_("办理态度评价"), 10),
         Column(_("办理结果评价"), 10),
+        Column(_("代表意见"), 30),
         Column(_("状态"), 10),
         Column(_("办理轮次"), 8, "int"),
         Column(_("重点督办"), 8),
     ]
+
+
+SUMMARY_LENGTH = 80  # 答复摘要: the reply's first characters
+
+
+def summary_heading(qs: QuerySet) -> str:
+    """The 汇总表's title row: the sessions it covers and the day it was cut off."""
+    names = list(
+        CongressSession.objects.filter(pk__in=qs.order_by().values("session_id"))
+        .order_by("term", "meeting")
+        .values_list("name", flat=True)
+    )
+    return _("%(sessions)s代表建议办理情况汇总表（截至 %(day)s）") % {
+        "sessions": "、".join(names),
+        "day": timezone.localdate().isoformat(),
+    }
 
 
 SUGGESTION_FIELDS = (
@@ -95,8 +123,10 @@ class _Related:
 
     proposers: dict[int, list[str]]
     assignments: dict[int, list[tuple[int, str, str]]]  # (round, role, department name)
-    replies: dict[int, list[tuple[int, str, dt.date, str]]]  # (round, category, replied_on, publication)
-    lead_ratings: dict[int, dict[int, tuple[str, str]]]  # round -> (attitude, result)
+    # (round, category, replied_on, publication, doc_number, signer, the text's first characters)
+    replies: dict[int, list[tuple[int, str, dt.date, str, str, str, str]]]
+    lead_ratings: dict[int, dict[int, tuple[str, str, str]]]  # round -> (attitude, result, comment)
+    meetings: dict[int, list[str]]  # the face-to-face contact methods used (见面方式)
     details: frozenset[int] | None  # the suggestions whose handling record the viewer may read; None = all
 
 
@@ -108,7 +138,8 @@ def _group(rows, key=lambda row: row[0]) -> dict:
 
 
 def _related(ids: list[int], detail_q) -> _Related:
-    """Five queries for a chunk, whatever its size: proposers, assignments, replies, lead ratings, details."""
+    """Six queries for a chunk, whatever its size: proposers, assignments, replies, lead ratings,
+    face-to-face contacts, details."""
     proposers = _group(
         Proposer.objects.filter(suggestion_id__in=ids)
         .order_by("suggestion_id", "position")
@@ -123,14 +154,30 @@ def _related(ids: list[int], detail_q) -> _Related:
     replies = _group(
         Reply.objects.filter(suggestion_id__in=ids)
         .order_by("suggestion_id", "round")
-        .values_list("suggestion_id", "round", "category", "replied_on", "publication")
+        .annotate(summary=Substr("text", 1, SUMMARY_LENGTH + 1))
+        .values_list(
+            "suggestion_id",
+            "round",
+            "category",
+            "replied_on",
+            "publication",
+            "doc_number",
+            "signer",
+            "summary",
+        )
     )
-    lead_ratings: dict[int, dict[int, tuple[str, str]]] = defaultdict(dict)
+    lead_ratings: dict[int, dict[int, tuple[str, str, str]]] = defaultdict(dict)
     ratings = Rating.objects.filter(suggestion_id__in=ids, is_lead=True)
-    for suggestion_id, round_, attitude, result in ratings.values_list(
-        "suggestion_id", "round", "attitude", "result"
+    for suggestion_id, round_, attitude, result, comment in ratings.values_list(
+        "suggestion_id", "round", "attitude", "result", "comment"
     ):
-        lead_ratings[suggestion_id][round_] = (attitude, result)
+        lead_ratings[suggestion_id][round_] = (attitude, result, comment)
+    meetings = _group(
+        ContactRecord.objects.filter(suggestion_id__in=ids, method__in=FACE_TO_FACE_METHODS)
+        .order_by("suggestion_id", "method")
+        .values_list("suggestion_id", "method")
+        .distinct()
+    )
     details = None
     if detail_q is not None:
         # permissions.detail_filter is the rule of can_view_details; every suggestion has proposers,
@@ -143,6 +190,7 @@ def _related(ids: list[int], detail_q) -> _Related:
         assignments=assignments,
         replies=replies,
         lead_ratings=lead_ratings,
+        meetings={k: [method for (method,) in v] for k, v in meetings.items()},
         details=details,
     )
 
@@ -167,6 +215,7 @@ def summary_rows(user, qs: QuerySet) -> Iterator[list]:
     """
     verdicts = {k: str(v) for k, v in Verdict.choices}
     statuses = {k: str(v) for k, v in Status.choices}
+    methods = {k: str(v) for k, v in ContactMethod.choices}
     yes, no = _("是"), _("否")
     detail_q = scoping.detail_filter(user)
     for chunk in _chunks(qs):
@@ -183,6 +232,10 @@ def summary_rows(user, qs: QuerySet) -> Iterator[list]:
                     reply = candidate
                     break
             rating = related.lead_ratings.get(pk, {}).get(reply[0]) if details and reply else None
+            summary = reply[6] if "text" in readable else ""
+            if len(summary) > SUMMARY_LENGTH:
+                summary = summary[:SUMMARY_LENGTH] + "…"
+            meetings = "、".join(methods[m] for m in related.meetings.get(pk, [])) if details else ""
             ordinal = chinese_ordinal(theme_ordinal)
             yield [
                 number,
@@ -196,8 +249,13 @@ def summary_rows(user, qs: QuerySet) -> Iterator[list]:
                 due,
                 reply[2] if "replied_on" in readable else None,
                 reply[1] if "category" in readable else "",
+                reply[4] if "doc_number" in readable else "",
+                reply[5] if "signer" in readable else "",
+                summary,
+                meetings,
                 verdicts.get(rating[0], "") if rating else "",
                 verdicts.get(rating[1], "") if rating else "",
+                rating[2] if rating else "",
                 statuses.get(status, status),
                 round_,
                 yes if key else no,
@@ -240,13 +298,25 @@ def _text_cell(ws, value: str) -> WriteOnlyCell:
     return cell
 
 
-def xlsx_bytes(title: str, columns: list[Column], rows: Iterable[list]) -> bytes:
-    """A one-sheet workbook written row by row (openpyxl write-only): bold frozen header, set widths."""
+def xlsx_bytes(title: str, columns: list[Column], rows: Iterable[list], *, heading: str = "") -> bytes:
+    """A one-sheet workbook written row by row (openpyxl write-only): an optional title row (`heading`),
+    a bold frozen header with an autofilter, set widths, and a landscape print setup one page wide
+    that repeats the header on every page."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=title[:31])
-    ws.freeze_panes = "A2"
+    header_row = 2 if heading else 1
+    ws.freeze_panes = f"A{header_row + 1}"  # write-only: the sheet's settings before its first row
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     for index, column in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(index)].width = column.width
+    if heading:
+        cell = WriteOnlyCell(ws, value=heading)
+        cell.font = Font(bold=True, size=14)
+        ws.append([cell])
     header_font = Font(bold=True)
     header_fill = PatternFill("solid", fgColor="DDEBF7")
     centered = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -256,10 +326,13 @@ def xlsx_bytes(title: str, columns: list[Column], rows: Iterable[list]) -> bytes
         cell.font, cell.fill, cell.alignment = header_font, header_fill, centered
         headers.append(cell)
     ws.append(headers)
+    last = header_row
     for row in rows:
         # Plain values are written as they are (a date gets openpyxl's yyyy-mm-dd format); only text that
         # looks like a formula is wrapped, so that Excel shows it and never runs it.
         ws.append([_text_cell(ws, v) if isinstance(v, str) and v.startswith("=") else v for v in row])
+        last += 1
+    ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(columns))}{last}"
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

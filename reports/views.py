@@ -111,7 +111,8 @@ def _suggestion_export(request: HttpRequest, fmt: str) -> HttpResponse:
             exports.csv_stream([c.header for c in columns], rows), content_type="text/csv; charset=utf-8"
         )
         return _attachment(response, f"{name}-{exports.stamp()}.csv")
-    response = HttpResponse(exports.xlsx_bytes(_("汇总表"), columns, rows), content_type=XLSX_TYPE)
+    workbook = exports.xlsx_bytes(_("汇总表"), columns, rows, heading=exports.summary_heading(qs))
+    response = HttpResponse(workbook, content_type=XLSX_TYPE)
     return _attachment(response, f"{name}-{exports.stamp()}.xlsx")
 
 

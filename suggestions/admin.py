@@ -1,14 +1,18 @@
 """The admin, in Chinese, for committee staff: data editing plus every workflow step through `workflow.STEPS`.
 
 Status and deadlines are read-only here; each state change goes through a step form that calls
-`suggestions/workflow/`, and workflow errors come back as form errors or admin messages.
+`suggestions/workflow/`, and workflow errors come back as form errors or admin messages. The data forms
+write through the workflow too: the add form registers (`workflow.register`), the change forms correct
+(`workflow.correct_text`, `replace_proposers`, `correct_reply`) with a reason, so each edit is an event.
 """
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -57,8 +61,86 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
+class CorrectionForm(forms.ModelForm):
+    """A change form whose edits are corrections: changing one of ``corrected`` needs a reason."""
+
+    corrected: tuple[str, ...] = ()
+    reason = forms.CharField(
+        label=_("更正理由"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("修改已登记的内容时必填，记入办理记录。"),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and set(self.changed_data) & set(self.corrected):
+            if not (cleaned.get("reason") or "").strip():
+                self.add_error("reason", _("请填写更正理由。"))
+        return cleaned
+
+
+class SuggestionForm(CorrectionForm):
+    corrected = ("title", "text", "theme", "position", "disclosure_consent")
+
+    def clean(self):
+        cleaned = super().clean()
+        theme = cleaned.get("theme")
+        if self.instance.pk and theme is not None and theme.session_id != self.instance.session_id:
+            self.add_error("theme", _("主题不属于该会议。"))  # what correct_text refuses, asked first
+        return cleaned
+
+
+def proposers_of(formset) -> list:
+    """The delegates a proposer formset ends with, by position (deleted rows left out)."""
+    rows = [
+        f.cleaned_data
+        for f in formset.forms
+        if getattr(f, "cleaned_data", None)
+        and f.cleaned_data.get("delegate")
+        and not (formset.can_delete and f.cleaned_data.get("DELETE"))
+    ]
+    return [row["delegate"] for row in sorted(rows, key=lambda row: row.get("position") or 0)]
+
+
+def registration_of(suggestion: Suggestion, proposers: list) -> dict:
+    """What `register` (and its checks) take, from the add form's unsaved suggestion."""
+    fields = ("session", "theme", "number", "position", "title", "text")
+    return {**{f: getattr(suggestion, f) for f in fields}, "proposers": proposers}
+
+
+def _saved_nothing(formset) -> None:
+    """The workflow wrote the rows, not the formset: nothing for the admin's change message to list."""
+    formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+
+class ProposerFormSet(BaseInlineFormSet):
+    """Asks the workflow's checks before anything is saved: `register`'s on the add form, the proposer
+    rules (and a reason) on a correction."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        suggestion = self.instance
+        delegates = proposers_of(self)
+        try:
+            if suggestion.pk is None:
+                if suggestion.session_id is None or suggestion.theme_id is None:
+                    return  # the suggestion's own form has the errors
+                workflow.check_registration(**registration_of(suggestion, delegates))
+            elif self.has_changed():
+                workflow.check_proposers(delegates)
+                if not (self.data.get("reason") or "").strip():
+                    raise ValidationError(_("更正提出代表时请填写更正理由。"))
+        except ValidationError as error:
+            raise ValidationError(error.messages) from None
+
+
 class ProposerInline(admin.TabularInline):
     model = Proposer
+    formset = ProposerFormSet
     extra = 0
     autocomplete_fields = ["delegate"]
     fields = ["position", "delegate"]
@@ -210,17 +292,27 @@ class SuggestionAdmin(SimpleHistoryAdmin):
             {"fields": ["status", "key_supervision", "round", "due_date", "created_at", "updated_at"]},
         ),
     ]
+    form = SuggestionForm
     inlines = [ProposerInline, AssignmentInline, ReplyInline, RatingInline, EventInline]
     actions = ["mark_key_supervision", "publish_full", "publish_title_only"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("proposers__delegate")
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # its events protect it: a suggestion is withdrawn or not accepted, never deleted
+
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None:
-            fields += ["session", "theme", "number", "position", "key_supervision"]
+            fields += ["session", "number", "key_supervision"]
         return fields
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None:
+            fieldsets.append((_("更正"), {"fields": ["reason"]}))
+        return fieldsets
 
     @admin.display(description=_("位置"))
     def place_display(self, obj: Suggestion) -> str:
@@ -252,16 +344,44 @@ class SuggestionAdmin(SimpleHistoryAdmin):
             obj._admin_user = request.user  # this request's user, for the step buttons
         return obj
 
+    # The writes: the add form registers, the change form corrects (suggestions/workflow/).
+
     def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-        else:
-            obj.save()
+        """A change is a correction; a new suggestion is registered with its proposers in save_related."""
+        if not change:
+            return
+        fields = {f: form.cleaned_data[f] for f in SuggestionForm.corrected if f in form.changed_data}
+        if fields:
+            workflow.correct_text(
+                suggestion=obj.pk, reason=form.cleaned_data.get("reason", ""), by=request.user, **fields
+            )
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        if not change:
-            workflow.record_registration(suggestion=form.instance, by=request.user)
+        if change:
+            super().save_related(request, form, formsets, change)
+            return
+        for formset in formsets:
+            _saved_nothing(formset)
+        new = form.instance
+        proposers = next((proposers_of(f) for f in formsets if f.model is Proposer), [])
+        created = workflow.register(
+            **registration_of(new, proposers), disclosure_consent=new.disclosure_consent, by=request.user
+        )
+        new.pk = created.pk  # the admin logs and redirects to the registered suggestion
+        new._state.adding = False
+        new.refresh_from_db()
+
+    def save_formset(self, request, form, formset, change):
+        _saved_nothing(formset)
+        if formset.model is not Proposer:
+            return  # the other inlines are read-only
+        if change and formset.has_changed():
+            workflow.replace_proposers(
+                suggestion=form.instance.pk,
+                delegates=proposers_of(formset),
+                reason=form.cleaned_data.get("reason", ""),
+                by=request.user,
+            )
 
     def get_urls(self):
         return [
@@ -301,11 +421,14 @@ class SuggestionAdmin(SimpleHistoryAdmin):
         }
         return TemplateResponse(request, "admin/suggestions/step_form.html", context)
 
-    def _bulk(self, request, queryset, run, label):
+    # The bulk actions: one workflow step on each selected suggestion, each refusal reported.
+
+    def _bulk(self, request, queryset, step: str, label: str, **kwargs):
+        run = STEPS[step].run
         done = failed = 0
         for suggestion in queryset:
             try:
-                run(suggestion)
+                run(suggestion=suggestion, by=request.user, **kwargs)
                 done += 1
             except (ValidationError, PermissionDenied) as error:
                 failed += 1
@@ -319,30 +442,15 @@ class SuggestionAdmin(SimpleHistoryAdmin):
 
     @admin.action(description=_("设为重点督办"))
     def mark_key_supervision(self, request, queryset):
-        self._bulk(
-            request,
-            queryset,
-            lambda s: workflow.set_key_supervision(suggestion=s, on=True, by=request.user),
-            _("重点督办"),
-        )
+        self._bulk(request, queryset, "supervision", _("重点督办"), on=True)
 
     @admin.action(description=_("全文公开最新答复"))
     def publish_full(self, request, queryset):
-        self._bulk(
-            request,
-            queryset,
-            lambda s: workflow.publish(suggestion=s, mode=Publication.FULL, by=request.user),
-            _("全文公开"),
-        )
+        self._bulk(request, queryset, "publish", _("全文公开"), mode=Publication.FULL)
 
     @admin.action(description=_("仅公开最新答复的标题"))
     def publish_title_only(self, request, queryset):
-        self._bulk(
-            request,
-            queryset,
-            lambda s: workflow.publish(suggestion=s, mode=Publication.TITLE_ONLY, by=request.user),
-            _("仅公开标题"),
-        )
+        self._bulk(request, queryset, "publish", _("仅公开标题"), mode=Publication.TITLE_ONLY)
 
 
 class ThemeInline(admin.TabularInline):
@@ -422,9 +530,16 @@ class ExtensionRequestAdmin(HandlingRecordAdmin):
     list_filter = ["status"]
 
 
+class ReplyForm(CorrectionForm):
+    corrected = workflow.REPLY_TEXTS
+
+
 @admin.register(Reply)
 class ReplyAdmin(SimpleHistoryAdmin):
-    """Staff may correct a reply's texts (recorded in its history); its facts stay as the workflow wrote them."""
+    """Staff may correct a reply's texts (`workflow.correct_reply`: an event and its history record, with the
+    reason); its facts stay as the workflow wrote them."""
+
+    form = ReplyForm
 
     list_display = [
         "suggestion",
@@ -468,6 +583,17 @@ class ReplyAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def save_model(self, request, obj, form, change):
+        texts = {f: form.cleaned_data[f] for f in ReplyForm.corrected if f in form.changed_data}
+        if texts:
+            workflow.correct_reply(
+                suggestion=obj.suggestion_id,
+                reply=obj.pk,
+                reason=form.cleaned_data.get("reason", ""),
+                by=request.user,
+                **texts,
+            )
 
 
 @admin.register(Rating)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.forms.boundfield import BoundField
 from django.utils.translation import gettext_lazy as _
 
 from delegates.models import Delegate
+from departments.groups import department_groups
 from departments.models import Department
 from suggestions.models import (
     AssignmentStatus,
@@ -24,8 +26,63 @@ from suggestions.models import (
 )
 from suggestions.policy import permissions
 from suggestions.workflow import Step
+from suggestions.workflow.ready import awaited_co_opinions
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class PickerBoundField(BoundField):
+    """A field of checkboxes that the pages show as a searchable picker of grouped boxes
+    (templates/suggestions/includes/department_picker.html); the admin shows the plain boxes."""
+
+    def picker_groups(self) -> list[tuple[str, list]]:
+        """[(group label, [checkbox subwidget, …]), …] in the field's groups' order."""
+        boxes = {str(w.data["value"]): w for w in self.subwidgets}
+        return [
+            (label, [boxes[str(pk)] for pk in pks if str(pk) in boxes]) for label, pks in self.field.groups()
+        ]
+
+    def chosen_names(self) -> list[str]:
+        chosen = {str(v) for v in self.value() or []}
+        return [w.choice_label for w in self.subwidgets if str(w.data["value"]) in chosen]
+
+
+class PickerField(forms.ModelMultipleChoiceField):
+    """Some of a list, one checkbox each (no Ctrl-click), shown by the pages as a grouped, searchable picker.
+
+    ``grouped``: the queryset's objects → [(group label, [pk, …]), …]; ``search``: the search box's hint;
+    ``open``: the picker starts unfolded (a short list).
+    """
+
+    widget = forms.CheckboxSelectMultiple
+    bound_field_class = PickerBoundField
+
+    def __init__(self, queryset, *, grouped=None, search=None, open=False, **kwargs) -> None:
+        super().__init__(queryset, **kwargs)
+        self.grouped = grouped or (lambda objects: [("", [o.pk for o in objects])])
+        self.search = search or _("输入名称查找")
+        self.open = open
+
+    def groups(self) -> list[tuple[str, list]]:
+        return self.grouped(self.queryset)
+
+
+def departments_by_kind(departments) -> list[tuple[str, list[int]]]:
+    """The departments grouped by kind (市级部门 / 镇·区 / 驻太单位 …), each group in the official order."""
+    return [(label, [pk for pk, _name in members]) for label, members in department_groups(departments)]
+
+
+def department_picker(**kwargs) -> PickerField:
+    """协办单位: the active departments by kind, each box with its full name (as on the 交办 screen)."""
+    field = PickerField(
+        Department.objects.filter(active=True),
+        grouped=departments_by_kind,
+        search=_("输入单位名称查找"),
+        required=False,
+        **kwargs,
+    )
+    field.label_from_instance = lambda department: department.name
+    return field
 
 
 class StepForm(forms.Form):
@@ -55,9 +112,7 @@ class StepForm(forms.Form):
 
 class AssignForm(StepForm):
     lead = forms.ModelChoiceField(Department.objects.filter(active=True), label=_("主办单位"))
-    co_handlers = forms.ModelMultipleChoiceField(
-        Department.objects.filter(active=True), label=_("协办单位"), required=False
-    )
+    co_handlers = department_picker(label=_("协办单位"))
     due = forms.DateField(
         label=_("答复期限"), required=False, widget=DATE_WIDGET, help_text=_("留空则为交办后三个月")
     )
@@ -71,6 +126,15 @@ class AssignForm(StepForm):
 
 class ReasonForm(StepForm):
     reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+class MergeForm(StepForm):
+    other = forms.IntegerField(
+        label=_("并案建议编号"), min_value=1, max_value=100000, help_text=_("本次会议中内容相近的建议的编号")
+    )
+    note = forms.CharField(
+        label=_("并案说明"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
+    )
 
 
 class NoteForm(StepForm):
@@ -131,14 +195,29 @@ class RejectReassignmentForm(NoteForm):
 class ContactForm(StepForm):
     method = forms.ChoiceField(label=_("方式"), choices=ContactMethod.choices)
     contacted_on = forms.DateField(label=_("日期"), widget=DATE_WIDGET)
-    delegates = forms.ModelMultipleChoiceField(None, label=_("沟通代表"), required=False)
+    delegates = PickerField(
+        None, label=_("沟通代表"), required=False, search=_("输入代表姓名查找"), open=True
+    )
     notes = forms.CharField(
         label=_("情况记录"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000
     )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["delegates"].queryset = Delegate.objects.filter(proposals__suggestion=self.suggestion)
+        # The proposers, the lead (领衔) first: one box each, in two groups.
+        field = self.fields["delegates"]
+        field.queryset = Delegate.objects.filter(proposals__suggestion=self.suggestion).order_by(
+            "proposals__position"
+        )
+        lead = self.suggestion.proposers.filter(position=1).values_list("delegate_id", flat=True).first()
+        field.grouped = lambda delegates: [
+            (str(label), pks)
+            for label, pks in (
+                (_("领衔代表"), [d.pk for d in delegates if d.pk == lead]),
+                (_("联名代表"), [d.pk for d in delegates if d.pk != lead]),
+            )
+            if pks
+        ]
         self._department_field()
 
 
@@ -156,6 +235,20 @@ class CoOpinionForm(StepForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._department_field(role=HandlerRole.CO, required=permissions.is_staff(self.user))
+
+
+class WaiveCoOpinionForm(ReasonForm):
+    """准予先行答复: for which co-handler (all awaited ones when left empty), and why."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        awaited = awaited_co_opinions(self.suggestion)
+        self.fields["department"] = forms.ModelChoiceField(
+            Department.objects.filter(pk__in=[a.department_id for a in awaited]),
+            label=_("协办单位"),
+            required=False,
+            empty_label=_("全部尚未提交意见的协办单位"),
+        )
 
 
 class RequestExtensionForm(ReasonForm):
@@ -214,11 +307,31 @@ class RateForm(StepForm):
 
 class RehandleForm(NoteForm):
     lead = forms.ModelChoiceField(
-        Department.objects.filter(active=True), label=_("主办单位"), required=False, help_text=_("留空则不变")
+        Department.objects.filter(active=True),
+        label=_("主办单位"),
+        required=False,
+        empty_label=_("（不变）"),
+        help_text=_("留空则不变"),
     )
     due = forms.DateField(
         label=_("答复期限"), required=False, widget=DATE_WIDGET, help_text=_("留空则为一个月后")
     )
+    co_handlers = department_picker(
+        label=_("协办单位"), help_text=_("本轮的协办单位，默认沿用上一轮；全部取消则本轮无协办单位")
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault(
+                "co_handlers",
+                [
+                    a.department_id
+                    for a in self.suggestion.assignments.active().filter(
+                        round=self.suggestion.round, role=HandlerRole.CO
+                    )
+                ],
+            )
 
 
 class PublishForm(StepForm):

@@ -120,7 +120,25 @@ class SuggestionFactory(factory.django.DjangoModelFactory):
         workflow.record_registration(suggestion=obj, by=None)
 
 
-def reply(suggestion: Suggestion, by, category: str = "A", **overrides):
+def co_opinions(suggestion: Suggestion, text: str = "协办意见：同意主办单位的办理方案，本单位将配合落实。"):
+    """Every co-handler the lead still waits for sends its opinion (by one of its handlers, or staff on
+    its behalf when it has none): what a reply needs first (the co-handling rule)."""
+    from suggestions.workflow.ready import awaited_co_opinions
+
+    for a in awaited_co_opinions(Suggestion.objects.get(pk=suggestion.pk)):  # the round as stored
+        member = a.department.members.filter(is_active=True).first()
+        workflow.give_co_opinion(
+            suggestion=suggestion,
+            text=text,
+            department=a.department,
+            by=member or staff_user(username="staff_for_co_opinions"),
+        )
+
+
+def reply(suggestion: Suggestion, by, category: str = "A", *, with_co_opinions: bool = True, **overrides):
+    """The lead's reply; first the co-handlers' opinions, unless ``with_co_opinions=False``."""
+    if with_co_opinions:
+        co_opinions(suggestion)
     data = dict(
         category=category,
         doc_number="太发改函〔2023〕12号",

@@ -6,7 +6,8 @@
   // (The server refuses a second record anyway: redirect after POST plus the workflow's state checks.)
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!(form instanceof HTMLFormElement) || form.method.toLowerCase() !== "post") {
+    // getAttribute, not form.method: a field named "method" (沟通方式) shadows the form's property.
+    if (!(form instanceof HTMLFormElement) || (form.getAttribute("method") || "get").toLowerCase() !== "post") {
       return;
     }
     if (form.dataset.submitted === "true") {
@@ -37,11 +38,35 @@
     });
   });
 
-  // After a refused submit, put the keyboard on the first field with an error (the message is tied to it).
+  // Filters folded behind 筛选: open on a wide screen, closed on a phone so the results come first.
+  if (window.matchMedia && window.matchMedia("(min-width: 40.01rem)").matches) {
+    document.querySelectorAll("details[data-open-wide]").forEach(function (details) {
+      details.open = true;
+    });
+  }
+
+  // After a refused submit, put the keyboard on the error summary (its links lead to each field), or,
+  // on a form without one, on the first field with an error (the message is tied to it).
+  var summary = document.querySelector("main [data-error-summary]");
   var firstInvalid = document.querySelector('main [aria-invalid="true"]');
-  if (firstInvalid) {
+  if (summary) {
+    summary.focus();
+  } else if (firstInvalid) {
     firstInvalid.focus();
   }
+  // A summary link puts the keyboard in its field, not only the field into view.
+  document.addEventListener("click", function (event) {
+    var link = event.target instanceof Element && event.target.closest("[data-error-summary] a[href^='#']");
+    if (!link) {
+      return;
+    }
+    var target = document.getElementById(link.getAttribute("href").slice(1));
+    if (target) {
+      event.preventDefault();
+      target.scrollIntoView({ block: "center" });
+      target.focus();
+    }
+  });
 
   // The rating form: say that a comment is required as soon as 不满意 is chosen.
   function updateCommentRequirement(form) {
@@ -64,5 +89,100 @@
       updateCommentRequirement(form);
     });
     updateCommentRequirement(form);
+  });
+
+  // The department picker: a search box over its boxes, and the chosen names in its summary line.
+  function updatePicker(picker) {
+    var names = [];
+    picker.querySelectorAll("input[type=checkbox]:checked").forEach(function (box) {
+      names.push(box.parentElement.textContent.trim());
+    });
+    var chosen = picker.querySelector("[data-picker-chosen]");
+    if (chosen) {
+      chosen.textContent = names.length ? names.join("、") : "无";
+    }
+  }
+  document.querySelectorAll("[data-picker]").forEach(function (picker) {
+    var search = picker.querySelector("[data-picker-search]");
+    if (search) {
+      search.hidden = false;
+      search.addEventListener("input", function () {
+        var words = search.value.trim();
+        picker.querySelectorAll("[data-picker-item]").forEach(function (item) {
+          item.hidden = words !== "" && item.textContent.indexOf(words) === -1;
+        });
+        picker.querySelectorAll("fieldset").forEach(function (group) {
+          group.hidden = !group.querySelector("[data-picker-item]:not([hidden])");
+        });
+      });
+    }
+    picker.addEventListener("change", function () {
+      updatePicker(picker);
+    });
+  });
+
+  // The 交办 screen: picked rows, the sticky bar's count, one choice applied to the picked rows.
+  document.querySelectorAll("form[data-assign-form]").forEach(function (form) {
+    var count = form.querySelector("[data-picked-count]");
+    function rows() {
+      return Array.prototype.slice.call(form.querySelectorAll(".assign-row"));
+    }
+    function pickBox(row) {
+      return row.querySelector('input[type=checkbox][name$="-pick"]');
+    }
+    function update() {
+      var picked = rows().filter(function (row) {
+        var box = pickBox(row);
+        row.classList.toggle("picked", Boolean(box && box.checked));
+        return box && box.checked;
+      });
+      if (count) {
+        count.textContent = picked.length ? "已选 " + picked.length + " 条 · 交办" : "勾选建议后交办";
+      }
+    }
+    form.addEventListener("change", function (event) {
+      var target = event.target;
+      var row = target.closest && target.closest(".assign-row");
+      // Choosing a row's lead picks the row.
+      if (row && target.name && /-lead$/.test(target.name) && target.value) {
+        var box = pickBox(row);
+        if (box) {
+          box.checked = true;
+        }
+      }
+      update();
+    });
+    var apply = form.querySelector("[data-batch-apply]");
+    if (apply) {
+      apply.addEventListener("click", function (event) {
+        var lead = form.querySelector('select[name="batch-lead"]');
+        var co = Array.prototype.map.call(
+          form.querySelectorAll('input[name="batch-co_handlers"]:checked'),
+          function (box) {
+            return box.value;
+          }
+        );
+        var picked = rows().filter(function (row) {
+          var box = pickBox(row);
+          return box && box.checked;
+        });
+        if (!picked.length) {
+          return; // the server says to pick rows first
+        }
+        event.preventDefault();
+        picked.forEach(function (row) {
+          var select = row.querySelector('select[name$="-lead"]');
+          if (select && lead && lead.value) {
+            select.value = lead.value;
+          }
+          row.querySelectorAll('input[type=checkbox][name$="-co_handlers"]').forEach(function (box) {
+            box.checked = co.indexOf(box.value) !== -1;
+          });
+          row.querySelectorAll("[data-picker]").forEach(updatePicker);
+        });
+        update();
+      });
+    }
+    update();
   });
 })();

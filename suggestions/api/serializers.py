@@ -1,34 +1,23 @@
 """REST serializers: output serializers present a resource to one viewer; input serializers validate a step.
 
 Output rule: a field the viewer may not see is present with the value ``null`` (never left out, never
-filled). Who sees what comes from ``suggestions/permissions.py``; serializers only apply it.
+filled). Who sees what comes from ``suggestions/policy/`` (``permissions``, ``redaction``); serializers only
+apply it. The output serializers are plain DRF serializers: they declare the schema (drf-spectacular) and
+render every endpoint; the hot suggestion endpoints render through ``suggestions/api/output.py`` instead,
+whose output tests/api/test_fast_output.py compares with these serializers' for every endpoint and role.
 Input rule: one input serializer per workflow step; it checks types and shapes, rejects unknown fields,
 and leaves every business rule to ``suggestions/workflow.py``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import inspect
-from collections.abc import Callable, Collection, Mapping
-from functools import partialmethod
-from operator import attrgetter
-from types import FunctionType
+from collections.abc import Collection, Mapping
 from typing import Any
 
-from django.conf import settings
-from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
-from django.db import models
 from django.db.models import Prefetch, prefetch_related_objects
-from django.db.models.manager import BaseManager
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
-from rest_framework import ISO_8601, serializers
-from rest_framework.fields import SkipField, empty
-from rest_framework.relations import PKOnlyObject
+from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from delegates.models import Delegate
@@ -53,6 +42,7 @@ from suggestions.models import (
     Verdict,
 )
 from suggestions.policy import permissions, redaction, scoping
+from suggestions.queries import stats
 
 # ---------------------------------------------------------------------------
 # Who sees the details of which suggestion (computed once per request)
@@ -86,242 +76,33 @@ class ViewerMixin:
 
 
 # ---------------------------------------------------------------------------
-# Output rendered from a plan compiled once per class
+# Redaction: fields the viewer may not read are null
 # ---------------------------------------------------------------------------
-#
-# DRF builds a serializer's fields anew for every request and renders each value through two method
-# calls; for a suggestion's detail or a page of the list that is most of the request's time. The output
-# serializers below render from a plan compiled once per class from their declared fields: the same
-# keys in the same order and the same values as DRF's (the field's own ``to_representation``, or its
-# plain equivalent: ``int``, ``str``, ISO 8601 dates and times in the current time zone). The declared
-# fields stay the schema's source. A class with a field the plan does not know renders through DRF;
-# tests/api/test_fast_output.py compares every output with DRF's.
-
-FAST_OUTPUT = True  # False: render through DRF's fields (what the tests compare with)
-
-_VALUE, _ONE, _MANY, _METHOD, _REQUEST = range(5)  # how a plan entry renders its value
-_NULL, _SKIP, _RAISE = range(3)  # what a missing attribute gives (DRF's Field.get_attribute), or a default
 
 
-class _Unsupported(Exception):
-    """A field the plan cannot render as DRF does."""
+class RedactingSerializer(ViewerMixin, serializers.ModelSerializer):
+    """A ModelSerializer whose fields named by ``hidden_fields(instance)`` are null for this viewer.
 
+    For cheap attributes only (the row is loaded; a hidden value is read, then replaced): a field whose
+    value would cost a query declares its own ``get_attribute`` (``HandlingRecords``)."""
 
-def _display_getter(model_field: models.Field) -> Callable[[Any], Any]:
-    """``get_<field>_display()`` with the labels translated once per language (Django rebuilds and
-    translates the whole choices table on every call)."""
-    labels_by_language: dict[str | None, dict[Any, Any]] = {}
-
-    def get(instance: Any) -> Any:
-        value = getattr(instance, model_field.attname)
-        if type(value) is not str:
-            return instance._get_FIELD_display(model_field)
-        language = translation.get_language()
-        labels = labels_by_language.get(language)
-        if labels is None:
-            labels = {key: force_str(label, strings_only=True) for key, label in model_field.flatchoices}
-            labels_by_language[language] = labels
-        return labels.get(value, value)
-
-    return get
-
-
-def _getter(model: type | None, attrs: list[str]) -> Callable[[Any], Any]:
-    """DRF's ``get_attribute`` for one dotted source, resolved once: attributes read, methods called."""
-    if len(attrs) == 1 and model is not None:
-        static = inspect.getattr_static(model, attrs[0], None)
-        if isinstance(static, partialmethod) and static.func is models.Model._get_FIELD_display:
-            return _display_getter(static.keywords["field"])
-    steps: list[tuple[str, bool]] = []
-    for attr in attrs:
-        static = inspect.getattr_static(model, attr, None) if model is not None else None
-        if static is None or isinstance(static, staticmethod | classmethod):
-            raise _Unsupported(attr)
-        steps.append((attr, isinstance(static, FunctionType | partialmethod)))
-        try:
-            model = model._meta.get_field(attr).related_model  # type: ignore[union-attr]
-        except (AttributeError, FieldDoesNotExist):
-            model = None
-    if not any(call for _, call in steps):
-        return attrgetter(".".join(attrs))
-
-    def get(instance: Any) -> Any:
-        for attr, call in steps:
-            instance = getattr(instance, attr)
-            if call:
-                try:
-                    instance = instance()
-                except (AttributeError, KeyError) as exc:  # as DRF: not to be taken for a missing field
-                    raise ValueError(f'Exception raised in callable attribute "{attr}": {exc}') from exc
-        return instance
-
-    return get
-
-
-def _date(field: serializers.DateField) -> Callable[[Any], Any]:
-    if (getattr(field, "format", api_settings.DATE_FORMAT) or "").lower() != ISO_8601:
-        return field.to_representation
-
-    def convert(value: Any) -> Any:
-        return value.isoformat() if type(value) is dt.date else field.to_representation(value)
-
-    return convert
-
-
-def _datetime(field: serializers.DateTimeField) -> Callable[[Any], Any]:
-    fmt = getattr(field, "format", api_settings.DATETIME_FORMAT)
-    if (fmt or "").lower() != ISO_8601 or hasattr(field, "timezone"):
-        return field.to_representation
-
-    def convert(value: Any) -> Any:
-        if type(value) is dt.datetime and value.utcoffset() is not None and settings.USE_TZ:
-            text = value.astimezone(timezone.get_current_timezone()).isoformat()
-            return text[:-6] + "Z" if text.endswith("+00:00") else text
-        return field.to_representation(value)
-
-    return convert
-
-
-def _boolean(field: serializers.BooleanField) -> Callable[[Any], Any]:
-    def convert(value: Any) -> Any:
-        return value if value is True or value is False else field.to_representation(value)
-
-    return convert
-
-
-def _big_integer(field: serializers.BigIntegerField) -> Callable[[Any], Any]:
-    if getattr(field, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING):
-        return field.to_representation
-    return int
-
-
-# Value fields by exact class (a subclass may render otherwise): field -> value converter.
-_CONVERTERS: dict[type, Callable[[Any], Callable[[Any], Any]]] = {
-    serializers.IntegerField: lambda field: int,
-    serializers.BigIntegerField: _big_integer,
-    serializers.CharField: lambda field: str,
-    serializers.BooleanField: _boolean,
-    serializers.DateField: _date,
-    serializers.DateTimeField: _datetime,
-    serializers.ChoiceField: lambda field: field.to_representation,
-    serializers.JSONField: lambda field: field.to_representation,
-}
-
-
-def _plan_entry(serializer: serializers.ModelSerializer, field: serializers.Field) -> tuple:
-    """(name, getter, kind, converter, on_missing) for one readable field."""
-    name, kind = field.field_name, _VALUE
-    if isinstance(field, serializers.SerializerMethodField):
-        return name, None, _METHOD, field.method_name, _RAISE
-    model = serializer.Meta.model
-    if type(field) is serializers.PrimaryKeyRelatedField and field.pk_field is None:
-        # DRF's pk-only optimization: the foreign key's column, not the related row.
-        try:
-            column = model._meta.get_field(field.source).attname
-        except FieldDoesNotExist:
-            raise _Unsupported(name) from None
-        return name, attrgetter(column), _VALUE, lambda pk: pk, _RAISE
-    if type(field) is serializers.ListSerializer and isinstance(field.child, FastOutputSerializer):
-        kind, convert = _MANY, type(field.child)
-    elif isinstance(field, FastOutputSerializer):
-        kind, convert = _ONE, type(field)
-    elif isinstance(field, LetterField):
-        kind, convert = _REQUEST, LetterField.url
-    elif type(field) in _CONVERTERS:
-        convert = _CONVERTERS[type(field)](field)
-    else:
-        raise _Unsupported(name)
-    if field.default is not empty:
-        on_missing = field.get_default
-    else:
-        on_missing = _NULL if field.allow_null else _SKIP if not field.required else _RAISE
-    return name, _getter(model, field.source_attrs), kind, convert, on_missing
-
-
-# A ModelSerializer rendering from a plan of its declared fields compiled once per class; the fields
-# ``hidden_fields(instance)`` names are null, unevaluated. (No docstring: drf-spectacular would show it
-# as the description of every subclass without its own.)
-class FastOutputSerializer(serializers.ModelSerializer):
     def hidden_fields(self, instance) -> Collection[str]:
         return ()
 
-    @classmethod
-    def output_plan(cls) -> tuple | None:
-        """The compiled plan, or None when a field needs DRF's rendering."""
-        if "_output_plan" not in cls.__dict__:
-            serializer = cls()
-            try:
-                plan = tuple(_plan_entry(serializer, field) for field in serializer._readable_fields)
-            except _Unsupported:
-                plan = None
-            cls._output_plan = plan
-        return cls.__dict__["_output_plan"]
-
     def to_representation(self, instance) -> dict[str, Any]:
-        return self.render(instance, self.hidden_fields(instance))
-
-    def render(self, instance, hidden: Collection[str]) -> dict[str, Any]:
-        plan = self.output_plan() if FAST_OUTPUT else None
-        if plan is None:
-            return self.drf_representation(instance, hidden)
-        data: dict[str, Any] = {}
-        for name, get, kind, convert, on_missing in plan:
-            if name in hidden:
-                data[name] = None
-                continue
-            if kind == _METHOD:
-                data[name] = getattr(self, convert)(instance)
-                continue
-            try:
-                value = get(instance)
-            except ObjectDoesNotExist:
-                value = None
-            except AttributeError:
-                if on_missing == _RAISE:
-                    raise
-                if on_missing == _SKIP:
-                    continue
-                value = None if on_missing == _NULL else on_missing()
-            if value is None:
-                data[name] = None
-            elif kind == _VALUE:
-                data[name] = convert(value)
-            elif kind == _MANY:
-                child = self._nested(convert)
-                rows = value.all() if isinstance(value, BaseManager) else value
-                data[name] = [child.to_representation(row) for row in rows]
-            elif kind == _ONE:
-                data[name] = self._nested(convert).to_representation(value)
-            else:  # _REQUEST
-                data[name] = convert(value, self.context.get("request"))
-        return data
-
-    def _nested(self, serializer_class: type[FastOutputSerializer]) -> FastOutputSerializer:
-        """One instance per nested class, sharing this serializer's context (the viewer, cached ids)."""
-        children = self.__dict__.setdefault("_nested_serializers", {})
-        child = children.get(serializer_class)
-        if child is None:
-            child = children[serializer_class] = serializer_class(context=self.context)
-        return child
-
-    def drf_representation(self, instance, hidden: Collection[str] = ()) -> dict[str, Any]:
-        """The output as DRF renders it through the fields (``ModelSerializer.to_representation``)."""
-        data: dict[str, Any] = {}
-        for field in self._readable_fields:
-            if field.field_name in hidden:
-                data[field.field_name] = None
-                continue
-            try:
-                attribute = field.get_attribute(instance)
-            except SkipField:
-                continue
-            check_for_none = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
-            data[field.field_name] = None if check_for_none is None else field.to_representation(attribute)
+        data = super().to_representation(instance)
+        for name in self.hidden_fields(instance):
+            data[name] = None
         return data
 
 
-class RedactingSerializer(ViewerMixin, FastOutputSerializer):
-    """A ModelSerializer that renders the fields ``hidden_fields(instance)`` names as null, unevaluated."""
+class HandlingRecords(serializers.ListSerializer):
+    """A list of a suggestion's handling record: null, unread, for a viewer who may not read the record."""
+
+    def get_attribute(self, instance):
+        if not self.parent.sees_details_of(instance.pk):
+            return None
+        return super().get_attribute(instance)
 
 
 # ---------------------------------------------------------------------------
@@ -349,7 +130,7 @@ class DepartmentSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "short_name", "kind", "confirmed", "active"]
 
 
-class DepartmentRefSerializer(FastOutputSerializer):
+class DepartmentRefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Department
         fields = ["id", "name", "short_name"]
@@ -379,13 +160,13 @@ class DelegateSerializer(RedactingSerializer):
         return set() if permissions.can_see_contact_data(self.viewer, instance) else set(CONTACT_FIELDS)
 
 
-class DelegateRefSerializer(FastOutputSerializer):
+class DelegateRefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Delegate
         fields = ["id", "name", "kind"]
 
 
-class ProposerSerializer(FastOutputSerializer):
+class ProposerSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(source="delegate.id", read_only=True)
     name = serializers.CharField(source="delegate.name", read_only=True)
     kind = serializers.CharField(source="delegate.kind", read_only=True)
@@ -396,7 +177,7 @@ class ProposerSerializer(FastOutputSerializer):
         fields = ["id", "name", "kind", "position", "is_lead"]
 
 
-class HandlerSerializer(FastOutputSerializer):
+class HandlerSerializer(serializers.ModelSerializer):
     """A department handling the suggestion in its current round, and how (主办 / 协办)."""
 
     department = DepartmentRefSerializer(read_only=True)
@@ -411,7 +192,7 @@ class HandlerSerializer(FastOutputSerializer):
 # ---------------------------------------------------------------------------
 
 
-class AssignmentSerializer(FastOutputSerializer):
+class AssignmentSerializer(serializers.ModelSerializer):
     department = DepartmentRefSerializer(read_only=True)
 
     class Meta:
@@ -434,7 +215,7 @@ class AssignmentSerializer(FastOutputSerializer):
         ]
 
 
-class ContactRecordSerializer(FastOutputSerializer):
+class ContactRecordSerializer(serializers.ModelSerializer):
     department = DepartmentRefSerializer(read_only=True)
     delegates = DelegateRefSerializer(many=True, read_only=True)
     face_to_face = serializers.BooleanField(read_only=True, help_text=_("面商、走访或座谈"))
@@ -455,7 +236,7 @@ class ContactRecordSerializer(FastOutputSerializer):
         ]
 
 
-class ProgressUpdateSerializer(FastOutputSerializer):
+class ProgressUpdateSerializer(serializers.ModelSerializer):
     department = DepartmentRefSerializer(read_only=True)
 
     class Meta:
@@ -473,7 +254,7 @@ class ProgressUpdateSerializer(FastOutputSerializer):
         ]
 
 
-class CoHandlerOpinionSerializer(FastOutputSerializer):
+class CoHandlerOpinionSerializer(serializers.ModelSerializer):
     department = DepartmentRefSerializer(source="assignment.department", read_only=True)
     round = serializers.IntegerField(source="assignment.round", read_only=True)
 
@@ -482,7 +263,7 @@ class CoHandlerOpinionSerializer(FastOutputSerializer):
         fields = ["id", "suggestion", "department", "round", "text", "submitted_on", "created_at"]
 
 
-class ExtensionRequestSerializer(FastOutputSerializer):
+class ExtensionRequestSerializer(serializers.ModelSerializer):
     department = DepartmentRefSerializer(source="assignment.department", read_only=True)
 
     class Meta:
@@ -560,7 +341,7 @@ class ReplySerializer(RedactingSerializer):
         return hidden
 
 
-class RatingSerializer(FastOutputSerializer):
+class RatingSerializer(serializers.ModelSerializer):
     delegate = DelegateRefSerializer(read_only=True)
 
     class Meta:
@@ -608,12 +389,16 @@ class EventSerializer(RedactingSerializer):
         return () if self.sees_details_of(instance.suggestion_id) else EVENT_PRIVATE_FIELDS
 
 
+class EventExportSerializer(EventSerializer):
+    """办理记录 as the export's cursor pages list them (the same fields; its own page schema)."""
+
+
 # ---------------------------------------------------------------------------
 # Suggestions
 # ---------------------------------------------------------------------------
 
 
-class SuggestionListSerializer(ViewerMixin, FastOutputSerializer):
+class SuggestionListSerializer(ViewerMixin, serializers.ModelSerializer):
     """代表建议 as lists show it. Reads only what ``Suggestion.objects.for_list()`` loads."""
 
     session_name = serializers.CharField(source="session.name", read_only=True)
@@ -698,7 +483,7 @@ def handling_record_prefetches() -> list[Prefetch]:
     ]
 
 
-def _derive_active_assignments(suggestion: Suggestion) -> None:
+def derive_active_assignments(suggestion: Suggestion) -> None:
     """Set the ``active_assignments`` ``for_list()`` loads from every round's prefetched assignments, so
     the handlers and the permission checks need no query of their own."""
     cache = getattr(suggestion, "_prefetched_objects_cache", {})
@@ -719,12 +504,12 @@ class SuggestionDetailSerializer(SuggestionExportSerializer):
     )
     replies = ReplySerializer(many=True, read_only=True)
     events = EventSerializer(many=True, read_only=True)
-    assignments = AssignmentSerializer(many=True, read_only=True, allow_null=True)
-    contacts = ContactRecordSerializer(many=True, read_only=True, allow_null=True)
-    progress_updates = ProgressUpdateSerializer(many=True, read_only=True, allow_null=True)
-    co_opinions = CoHandlerOpinionSerializer(many=True, read_only=True, allow_null=True)
-    extension_requests = ExtensionRequestSerializer(many=True, read_only=True, allow_null=True)
-    ratings = RatingSerializer(many=True, read_only=True, allow_null=True)
+    assignments = HandlingRecords(child=AssignmentSerializer(), read_only=True, allow_null=True)
+    contacts = HandlingRecords(child=ContactRecordSerializer(), read_only=True, allow_null=True)
+    progress_updates = HandlingRecords(child=ProgressUpdateSerializer(), read_only=True, allow_null=True)
+    co_opinions = HandlingRecords(child=CoHandlerOpinionSerializer(), read_only=True, allow_null=True)
+    extension_requests = HandlingRecords(child=ExtensionRequestSerializer(), read_only=True, allow_null=True)
+    ratings = HandlingRecords(child=RatingSerializer(), read_only=True, allow_null=True)
 
     class Meta(SuggestionExportSerializer.Meta):
         fields = [
@@ -745,56 +530,22 @@ class SuggestionDetailSerializer(SuggestionExportSerializer):
         return [step.name for step in available_steps(self.viewer, suggestion)]
 
     def to_representation(self, suggestion: Suggestion) -> dict[str, Any]:
-        _derive_active_assignments(suggestion)
+        derive_active_assignments(suggestion)
         details = permissions.can_view_details(self.viewer, suggestion)
         self.context["detail_ids"] = None if details else frozenset()
         if details:  # what is already prefetched is not read again
             prefetch_related_objects([suggestion], *handling_record_prefetches())
-        return self.render(suggestion, () if details else DETAIL_FIELDS)
+        return super().to_representation(suggestion)
 
 
 # ---------------------------------------------------------------------------
 # Statistics (the field help feeds the OpenAPI schema)
 # ---------------------------------------------------------------------------
 
-COUNT_HELP = {
-    "assigned": _("交办数: status 已交办, 办理中, 已答复, 不满意待复核 or 办结 (withdrawn ones excluded)"),
-    "replied": _("已答复: at least one formal reply"),
-    "replied_on_time": _(
-        "按期答复: the first-round reply dated on or before its due date (extensions included)"
-    ),
-    "closed": pgettext_lazy("status", "办结"),
-    "face_to_face": _("见面: at least one 面商 / 走访 / 座谈 contact"),
-    "rated": _("已评价: a lead delegate's rating exists"),
-    "satisfied": _("满意 + 基本满意 on the result of the lead delegate's latest rating"),
-    "unsatisfied": _("不满意 on the result of the lead delegate's latest rating"),
-    "first_round_rated": _("a first-round lead rating exists"),
-    "first_round_satisfied": _("满意 + 基本满意 on the first-round lead rating's result"),
-    "category_a": _("A类 (latest reply): solved or mostly solved"),
-    "category_b": _("B类 (latest reply): being solved or planned"),
-    "category_c": _("C类 (latest reply): to be solved later"),
-    "category_d": _("D类 (latest reply): kept for reference"),
-    "key_supervision": _("重点督办"),
-    "extensions_granted": _("approved extension requests"),
-    "reassignments": _("approved reassignment requests"),
-    "overdue_now": _("逾期: 已交办 / 办理中 with the due date before today"),
-}
-TOTAL_HELP = {
-    "total": _("all suggestions counted, whatever their status"),
-    "registered": _("已登记, not yet assigned"),
-    "not_accepted": _("不予受理"),
-    "withdrawn": _("已撤回 (not in assigned)"),
-}
-RATE_HELP = {
-    "reply_rate": _("答复率 = replied / assigned"),
-    "on_time_rate": _("按期答复率 = replied_on_time / assigned"),
-    "close_rate": _("办结率 = closed / assigned"),
-    "meeting_rate": _("见面率 = face_to_face / assigned"),
-    "satisfaction_rate": _("满意率 = satisfied / rated"),
-    "first_satisfaction_rate": _("初次满意率 = first_round_satisfied / first_round_rated"),
-    "solved_rate": _("解决率 (A) = category_a / replied"),
-    "solved_or_planned_rate": _("A + B share = (category_a + category_b) / replied"),
-}
+# One definition per figure, in suggestions/queries/stats.py (the pages show the same texts).
+COUNT_HELP = {name: stats.DEFINITIONS[name] for name in stats.COUNT_FIELDS}
+TOTAL_HELP = {name: stats.DEFINITIONS[name] for name in stats.TOTAL_FIELDS}
+RATE_HELP = {name: stats.DEFINITIONS[name] for name in stats.RATE_FIELDS}
 
 
 def _stats_serializer(name: str, bases: tuple, doc: str, fields: dict) -> type[serializers.Serializer]:
@@ -863,7 +614,20 @@ IGNORED_INPUT_KEYS = {"csrfmiddlewaretoken"}
 
 
 class StepInput(serializers.Serializer):
-    """A workflow step's input. Unknown fields are an error; the suggestion comes in the context."""
+    """A workflow step's input. Unknown fields are an error; the suggestion comes in the context.
+
+    ``workflow_fields`` maps a field name the workflow's errors use to this input's name for it, so an
+    error names what the client sent (``approve_extension``'s ``due`` is the workflow's ``requested_due``)."""
+
+    workflow_fields: dict[str, str] = {}
+
+    def run_validation(self, data=serializers.empty):
+        if data is None:  # a JSON body `null`: DRF would answer its field message, code `null`
+            raise serializers.ValidationError(
+                {api_settings.NON_FIELD_ERRORS_KEY: [_("请求体应为 JSON 对象，不能为 null。")]},
+                code="invalid",
+            )
+        return super().run_validation(data)
 
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
@@ -915,6 +679,15 @@ class AssignInput(StepInput):
 
 class ReasonInput(StepInput):
     reason = _text(2000)
+
+
+class MergeInput(StepInput):
+    """并案办理: ``other`` is the number of a suggestion of the same session."""
+
+    other = serializers.IntegerField(
+        min_value=1, max_value=100000, help_text=_("并案建议的编号（同一次会议）")
+    )
+    note = _text(2000, required=False)
 
 
 class NoteInput(StepInput):
@@ -1000,6 +773,12 @@ class CoOpinionInput(DepartmentInput):
     text = _text(5000)
 
 
+class WaiveCoOpinionInput(DepartmentInput):
+    """准予先行答复: ``department`` names the co-handler (every one still awaited when omitted)."""
+
+    reason = _text(2000)
+
+
 class RequestExtensionInput(StepInput):
     """申请延期."""
 
@@ -1009,6 +788,8 @@ class RequestExtensionInput(StepInput):
 
 class ApproveExtensionInput(OptionalNoteInput):
     """同意延期."""
+
+    workflow_fields = {"requested_due": "due"}
 
     due = serializers.DateField(required=False, help_text=_("default the requested date"))
 
@@ -1039,6 +820,9 @@ class RehandleInput(NoteInput):
     """重新办理."""
 
     lead = _departments(required=False, help_text=_("a new lead department; default unchanged"))
+    co_handlers = _departments(
+        many=True, required=False, help_text=_("this round's co-handlers; default those of the last round")
+    )
     due = serializers.DateField(required=False, help_text=_("default one month from today"))
 
 

@@ -5,10 +5,9 @@ from django.db import migrations, models
 
 
 def fill(apps, schema_editor):
-    """Facts for the suggestions already there (the workflow keeps them from now on)."""
-    from suggestions.queries import facts
-
-    facts.refresh()
+    """Nothing here any more: the facts of the suggestions already there are computed once, by the
+    latest migration that changes the facts' columns (0013), with the code of today. Computing them
+    here ran today's ``facts.refresh()`` against the columns of 0008 and failed on an old database."""
 
 
 class Migration(migrations.Migration):

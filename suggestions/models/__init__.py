@@ -31,8 +31,11 @@ from suggestions.models.event import (  # noqa: F401
     lock_event_order,
 )
 from suggestions.models.facts import (  # noqa: F401
+    DepartmentFacts,
     FactsFields,
     RoundFacts,
+    StatCounter,
+    StatDueCounter,
     SuggestionFacts,
 )
 from suggestions.models.handling import (  # noqa: F401

@@ -105,6 +105,7 @@ class EventKind(models.TextChoices):
     CONTACT = "contact", _("沟通联系")
     PROGRESS = "progress", _("办理进度")
     CO_OPINION = "co_opinion", _("协办意见")
+    WAIVE_CO_OPINION = "waive_co_opinion", _("准予先行答复")
     REQUEST_EXTENSION = "request_extension", _("申请延期")
     APPROVE_EXTENSION = "approve_extension", _("同意延期")
     REJECT_EXTENSION = "reject_extension", _("不同意延期")
@@ -118,6 +119,12 @@ class EventKind(models.TextChoices):
     UNPUBLISH = "unpublish", _("撤销公开")
     FOLLOW_UP = "follow_up", _("跟踪落实")
     SUPERVISION = "supervision", _("重点督办")
+    MERGE = "merge", _("并案办理")
+    # corrections by staff or an import (suggestions/workflow/corrections.py)
+    CORRECT_TEXT = "correct_text", _("更正建议")
+    REPLACE_PROPOSERS = "replace_proposers", _("更正提出代表")
+    CORRECT_REPLY = "correct_reply", _("更正答复")
+    CORRECT_REFERENCE = "correct_reference", _("更正主题或代表")
 
 
 # Events anyone may see on a suggestion's public timeline (without their private data).

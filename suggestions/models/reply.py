@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -34,6 +36,16 @@ def validate_pdf(upload) -> None:
         raise ValidationError(_("只能上传 PDF 文件。"))
 
 
+def reply_letter_path(instance, filename: str) -> str:
+    """Where a reply letter is stored: a generated name ending in .pdf, whatever the upload was called.
+
+    The letter is checked to be a PDF by content (``validate_pdf``), but a file that starts with ``%PDF-``
+    can also be valid HTML or a script; stored as ``x.html`` it would be served as a web page by any server
+    that guesses the type from the name. The uploaded name is kept out of the path altogether.
+    """
+    return f"replies/{timezone.now():%Y}/{uuid.uuid4().hex}.pdf"
+
+
 class ReplyQuerySet(models.QuerySet["Reply"]):
     def published(self) -> ReplyQuerySet:
         return self.exclude(publication=Publication.UNPUBLISHED)
@@ -55,7 +67,9 @@ class Reply(models.Model):
     contact_person = models.CharField(_("联系人"), max_length=32)
     contact_phone = models.CharField(_("联系电话"), max_length=32)
     text = models.TextField(_("答复内容"))
-    pdf = models.FileField(_("答复函 PDF"), upload_to="replies/%Y/", blank=True, validators=[validate_pdf])
+    pdf = models.FileField(
+        _("答复函 PDF"), upload_to=reply_letter_path, blank=True, validators=[validate_pdf]
+    )
     replied_on = models.DateField(_("答复日期"))
     due_date = models.DateField(_("当时的答复期限"))
     publication = models.CharField(

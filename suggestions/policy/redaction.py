@@ -18,8 +18,10 @@ the exports.
 
 from __future__ import annotations
 
+from django.db.models import Q
+
 from suggestions.models import Publication, Reply, Suggestion
-from suggestions.policy import permissions
+from suggestions.policy import permissions, scoping
 
 CONTACT_FIELDS = frozenset({"contact_person", "contact_phone"})
 
@@ -59,6 +61,31 @@ _PUBLIC = {
 }
 
 NOTHING: frozenset[str] = frozenset()
+
+
+def publications_showing(field: str) -> tuple[str, ...]:
+    """The publications under which a viewer without the handling record reads ``field`` of a reply
+    (``category`` and ``on_time``: full only; ``replied_on``: full and title only). The list filters and
+    the statistics ask this, so neither says more of a reply than the reply itself shows."""
+    return tuple(publication for publication, fields in _PUBLIC.items() if field in fields)
+
+
+def readable(user, field: str) -> Q | None:
+    """A Q on replies: those whose ``field`` ``user`` reads (None: every reply's). The same rule as
+    ``fields_for``, for queries over many replies (the list's category filter)."""
+    follows = scoping.followed(permissions.roles(user), "suggestion_id")
+    if follows is None:
+        return None
+    return follows | Q(publication__in=publications_showing(field))
+
+
+#: A lead delegate's rating counts for a viewer without the handling record once the rated reply is
+#: published (in full or by title: either way the round is publicly answered); never before.
+RATINGS_PUBLIC_UNDER: tuple[str, ...] = tuple(_PUBLIC)
+
+#: What the handling record adds to the statistics (a 面商/走访/座谈 contact, approved extensions) counts
+#: for a viewer without the record once the suggestion's reply is published in full, with its text.
+RECORD_PUBLIC_UNDER: tuple[str, ...] = publications_showing("text")
 
 
 def fields_for(*, details: bool, publication: str) -> frozenset[str]:

@@ -46,25 +46,35 @@ def _own_suggestion_ids(r: Roles):
 
 
 def scope_suggestions(qs: QuerySet, user) -> QuerySet:
-    r = roles(user)
-    if r.sees_everything:
-        return qs
-    if r.handler and not r.delegate:
-        return qs.filter(pk__in=_handled_suggestion_ids(r))
+    """Every suggestion, for every viewer: the public reads each one's public part, and a signed-in role
+    sees at least what the public sees (a handler too, beyond its departments' suggestions); what of a
+    suggestion a viewer reads beyond its public part is ``permissions.can_view_details`` and
+    ``redaction``. So a 404 means "no such suggestion", never "not yours"."""
     return qs
 
 
-def detail_filter(user, prefix: str = "suggestion") -> Q | None:
-    """A Q on related records limiting them to suggestions the user follows in detail; None = all."""
-    r = roles(user)
+def followed(r: Roles, field: str) -> Q | None:
+    """A Q on ``field`` (a suggestion id) limiting it to the suggestions whose handling record the roles
+    read (``permissions.can_view_details``); None = all of them."""
     if r.sees_everything:
         return None
     q = Q(pk__in=[])
     if r.handler:
-        q |= Q(**{f"{prefix}_id__in": _handled_suggestion_ids(r)})
+        q |= Q(**{f"{field}__in": _handled_suggestion_ids(r)})
     if r.delegate:
-        q |= Q(**{f"{prefix}_id__in": _own_suggestion_ids(r)})
+        q |= Q(**{f"{field}__in": _own_suggestion_ids(r)})
     return q
+
+
+def detail_filter(user, prefix: str = "suggestion") -> Q | None:
+    """A Q on related records limiting them to suggestions the user follows in detail; None = all."""
+    return followed(roles(user), f"{prefix}_id")
+
+
+def viewer_of(qs: QuerySet) -> Roles | None:
+    """The roles whose ``visible(Suggestion, …)`` started ``qs`` (kept through filters); None for a
+    queryset no viewer scoped (the code's own counts: commands, checks)."""
+    return getattr(qs.query, "tracker_viewer", None)
 
 
 def scope_related(qs: QuerySet, user) -> QuerySet:
@@ -100,5 +110,12 @@ _SCOPES = {
 
 
 def visible(model, user, queryset: QuerySet | None = None) -> QuerySet:
-    """The rows of ``model`` that ``user`` may list (``queryset`` narrows the start, default all)."""
-    return _SCOPES[model](model.objects.all() if queryset is None else queryset, user)
+    """The rows of ``model`` that ``user`` may list (``queryset`` narrows the start, default all).
+
+    A suggestion queryset remembers its viewer (``viewer_of``), so that what is computed from it later
+    (the statistics) counts only what that viewer may read of each suggestion."""
+    qs = _SCOPES[model](model.objects.all() if queryset is None else queryset, user)
+    if model is Suggestion:
+        qs = qs.all()
+        qs.query.tracker_viewer = roles(user)
+    return qs

@@ -2,11 +2,13 @@
 
 The suggestion list's filter form offers every session, theme and department: three queries on every
 page view for lists that change a few times a year. ``CachedModelChoiceFilter`` reads them from the
-cache instead. Saving or deleting such a row (admin, importer) bumps its model's generation, which
-retires the cached lists at once in this process and, with a shared cache, everywhere; with the default
-per-process cache other app servers see the change within ``CHOICES_CACHE_SECONDS``. Validating a
-submitted value still asks the database (``queryset.get(pk=...)``), so a stale list never lets an
-unknown id through.
+cache instead, keyed by ``dataversion.token()`` (suggestions/queries/dataversion.py), the one scheme
+every cache uses: the data version (the newest event id: a correction of a theme or the session by the
+workflow moves it, in every process at once) and the reference generation, which saving or deleting a
+session, theme or department bumps (their post_save/post_delete signals, connected here). With the
+default per-process cache, another app server sees a department edited in the admin within
+``CHOICES_CACHE_SECONDS``. Validating a submitted value still asks the database
+(``queryset.get(pk=...)``), so a stale list never lets an unknown id through.
 """
 
 from __future__ import annotations
@@ -20,37 +22,28 @@ from django.db.models import Model, QuerySet
 from django.db.models.signals import post_delete, post_save
 from django_filters import fields as filter_fields
 
-
-def _generation_key(model: type[Model]) -> str:
-    return f"choices:generation:{model._meta.label_lower}"
+from suggestions.queries import dataversion
 
 
 def reference_objects(queryset: QuerySet) -> list[Model]:
-    """The queryset's rows, cached per model generation and query."""
-    generation = cache.get_or_set(_generation_key(queryset.model), 1, timeout=None)
+    """The queryset's rows, cached per data version token and query."""
     digest = hashlib.sha256(str(queryset.query).encode()).hexdigest()[:32]
-    key = f"choices:{queryset.model._meta.label_lower}:{generation}:{digest}"
+    key = f"choices:{queryset.model._meta.label_lower}:{dataversion.token()}:{digest}"
     rows = cache.get(key)
     if rows is None:
-        rows = list(queryset)
+        rows = list(queryset.using("default"))  # never a lagging replica's rows under the new generation
         cache.set(key, rows, timeout=settings.CHOICES_CACHE_SECONDS)
     return rows
 
 
-def forget(model: type[Model] | None = None, *, sender: type[Model] | None = None, **kwargs) -> None:
-    """The model's rows changed (also a post_save/post_delete receiver): retire its cached lists."""
-    key = _generation_key(model or sender)
-    try:
-        cache.incr(key)
-    except ValueError:  # no generation yet: nothing cached
-        pass
-
-
 def connect(*models: type[Model]) -> None:
+    """The reference tables whose saves and deletes bump the reference generation."""
     for model in models:
         uid = f"tracker_choices_{model._meta.label_lower}"
-        post_save.connect(forget, sender=model, dispatch_uid=f"{uid}_save", weak=False)
-        post_delete.connect(forget, sender=model, dispatch_uid=f"{uid}_delete", weak=False)
+        post_save.connect(dataversion.reference_changed, sender=model, dispatch_uid=f"{uid}_save", weak=False)
+        post_delete.connect(
+            dataversion.reference_changed, sender=model, dispatch_uid=f"{uid}_delete", weak=False
+        )
 
 
 class CachedModelChoiceIterator(filter_fields.ModelChoiceIterator):

@@ -1,8 +1,15 @@
-"""The data version: the newest event id, read at most once per request.
+"""The data version: the newest event id, read at most once per request. The one cache-invalidation scheme.
 
-Every workflow step appends an Event, and so do imports and the load generator, so the newest event id
-changes whenever a suggestion or its handling record can change. Caches of expensive reads (statistics,
-list counts) are keyed by it; a cache check then costs no more than reading this number.
+Every write of a suggestion's record is a workflow step that appends an Event (registrations, handling,
+corrections, imports; tests/test_architecture.py holds that nothing else writes those models), so the
+newest event id changes whenever a suggestion or its handling record can change. Caches of expensive
+reads (statistics, list counts) are keyed by it; a cache check then costs no more than reading this
+number, and every process sees a change at once (it is read from the database).
+
+The reference tables (sessions, themes, departments) are also edited outside the workflow (a department
+in its admin has no suggestion to record an event on): their saves and deletes bump the *reference
+generation*, a counter in the cache. ``token()`` is the two together, the key of caches that also read
+the reference tables (the filter choices, ``choices.py``).
 
 Within a request the number is read once: the authentication query brings it along with the user (see
 ``accounts.backends``), otherwise the first reader queries it. Creating an event forgets it, so a request
@@ -14,7 +21,11 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Max, Subquery
+
+_REFERENCE_KEY = "dataversion:reference"
 
 _OFF = object()  # outside a request: never remember
 _UNKNOWN = object()  # inside a request, not read yet
@@ -62,3 +73,33 @@ def request_started(**kwargs) -> None:
 
 def request_finished(**kwargs) -> None:
     _version.set(_OFF)
+
+
+def reference_generation() -> int:
+    """The counter the reference tables' saves and deletes bump (one cache read, no query)."""
+    return cache.get_or_set(_REFERENCE_KEY, 1, timeout=None)
+
+
+def bump(key: str) -> None:
+    """Move a generation counter on now and once more when the transaction commits: the first bump serves
+    the writer's own transaction, the second drops what another process may have cached, under the
+    new generation, from the rows it could still see before the commit (a cache shared by processes)."""
+
+    def incr() -> None:
+        try:
+            cache.incr(key)
+        except ValueError:  # nothing cached under any generation yet
+            cache.set(key, 2, timeout=None)
+
+    incr()
+    transaction.on_commit(incr)
+
+
+def reference_changed(**kwargs) -> None:
+    """A session, theme or department was saved or deleted (a post_save/post_delete receiver)."""
+    bump(_REFERENCE_KEY)
+
+
+def token() -> str:
+    """The data version and the reference generation: the key of caches that read both."""
+    return f"{current()}.{reference_generation()}"

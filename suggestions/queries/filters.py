@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, CharField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -28,7 +28,7 @@ from suggestions.models import (
     Suggestion,
     Theme,
 )
-from suggestions.policy import permissions
+from suggestions.policy import permissions, redaction
 from suggestions.policy.scoping import visible
 from suggestions.queries.choices import CachedModelChoiceFilter
 
@@ -76,7 +76,8 @@ class SuggestionFilter(django_filters.FilterSet):
     - ``department``: suggestions with an active (not replaced) assignment of that department, in any round;
       with ``role`` (``lead`` 主办 / ``co`` 协办) only those it handles in that role. ``role`` alone applies to
       the requesting handler's own departments (and is ignored for users without a department).
-    - ``category``: the A–D category of the latest reply the user may see (one or more).
+    - ``category``: the A–D category of the latest reply the user may see, when they may read its category
+      (``redaction.readable``: not under a title-only publication for the public) (one or more).
     - ``delegate``: a proposer (领衔 or 联名); ``lead_delegate``: the lead proposer (领衔代表).
     - ``key_supervision``: 重点督办 (true/false); ``round``: the current handling round.
     - ``overdue``: true = a reply is due and its date has passed (逾期); false = not overdue.
@@ -206,8 +207,21 @@ class SuggestionFilter(django_filters.FilterSet):
     def filter_category(self, qs: QuerySet, name: str, value: list[str]) -> QuerySet:
         if not value:
             return qs
-        latest = self._visible_replies().filter(suggestion=OuterRef("pk")).order_by("-round")
-        return qs.alias(_latest_reply_category=Subquery(latest.values("category")[:1])).filter(
+        # The category of the latest reply the user sees, when they may read it (redaction's rule: not
+        # under a title-only publication for the public), so the filter tells no more than the reply.
+        readable = redaction.readable(self._user(), "category")
+        shown = (
+            F("category")
+            if readable is None
+            else Case(When(readable, then=F("category")), default=Value(None), output_field=CharField())
+        )
+        latest = (
+            self._visible_replies()
+            .filter(suggestion=OuterRef("pk"))
+            .order_by("-round")
+            .annotate(_shown_category=shown)
+        )
+        return qs.alias(_latest_reply_category=Subquery(latest.values("_shown_category")[:1])).filter(
             _latest_reply_category__in=value
         )
 

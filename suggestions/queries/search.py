@@ -32,6 +32,9 @@ from django.db.models import BooleanField, F, Func, Q, TextField, Value
 from django.db.models.functions import Cast, Length, Upper
 from django.db.models.lookups import Exact
 
+from delegates.models import Delegate
+from suggestions.models import Proposer
+
 BIGRAM_FUNCTION = "tracker_bigrams"
 BIGRAM_INDEX = "suggestion_search_bigrams"
 SEPARATOR = "\x01"  # chr(1) in the indexed expression (migration 0006)
@@ -106,12 +109,32 @@ def bigram_condition(word: str, *, using: str = "default") -> Q:
     return contains & (Q(Exact(Length(upper_word), 2)) | like)
 
 
+def _looks_like_a_name(word: str) -> bool:
+    return 2 <= len(word) <= 4 and all("\u4e00" <= ch <= "\u9fff" or ch == "·" for ch in word)
+
+
+def delegate_names(words: list[str], *, using: str = "default") -> set[str]:
+    """The search words that are a delegate's name (one query, only when a word could be one)."""
+    candidates = [word for word in words if _looks_like_a_name(word)]
+    if not candidates:
+        return set()
+    return set(Delegate.objects.using(using).filter(name__in=candidates).values_list("name", flat=True))
+
+
 def word_conditions(words: list[str], *, using: str = "default") -> list[Q]:
-    """One condition per search word (all must hold), each equivalent to :func:`icontains` of the word."""
+    """One condition per search word (all must hold), each equivalent to :func:`icontains` of the word;
+    a word that is a delegate's name also finds the suggestions that delegate proposed (领衔 or 联名)."""
     bigrams = uses_bigrams(words, connections[using].vendor)
-    return [
-        bigram_condition(word, using=using)
-        if bigrams and len(word) == 2 and SEPARATOR not in word
-        else icontains(word)
-        for word in words
-    ]
+    names = delegate_names(words, using=using)
+    conditions = []
+    for word in words:
+        condition = (
+            bigram_condition(word, using=using)
+            if bigrams and len(word) == 2 and SEPARATOR not in word
+            else icontains(word)
+        )
+        if word in names:
+            proposed = Proposer.objects.using(using).filter(delegate__name=word).values("suggestion_id")
+            condition |= Q(pk__in=proposed)
+        conditions.append(condition)
+    return conditions

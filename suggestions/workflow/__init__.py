@@ -6,7 +6,7 @@ decorator owns the transaction, locks the suggestion row and checks the role and
 writes the change and records one immutable ``Event`` (``base.record``). Only ``ValidationError`` and
 ``PermissionDenied`` leave a step. Stages, in the order of the workflow:
 
-    registration  登记            assignment  交办 · 签收 · 调整
+    registration  登记            assignment  交办 · 签收 · 调整 · 并案办理
     handling      办理 · 延期      reply       答复 · 评价 · 重新办理 · 办结 · 撤回
     publication   公开 · 跟踪落实   corrections 更正 (texts, proposers, replies edited by staff)
 """
@@ -14,7 +14,13 @@ writes the change and records one immutable ``Event`` (``base.record``). Only ``
 # The import order is the order of STEPS, the order in which the doors list the steps.
 # isort: off
 from suggestions.workflow.base import CONTACT_STATUSES, HANDLING_STATUSES, TRANSITIONS
-from suggestions.workflow.registration import NewSuggestion, record_registration, register, register_many
+from suggestions.workflow.registration import (
+    NewSuggestion,
+    check_registration,
+    record_registration,
+    register,
+    register_many,
+)
 from suggestions.workflow.assignment import (
     acknowledge,
     approve_reassignment,
@@ -24,6 +30,7 @@ from suggestions.workflow.assignment import (
     request_reassignment,
     set_key_supervision,
 )
+from suggestions.workflow.merging import merge
 from suggestions.workflow.handling import (
     add_progress,
     approve_extension,
@@ -31,17 +38,30 @@ from suggestions.workflow.handling import (
     log_contact,
     reject_extension,
     request_extension,
+    waive_co_opinion,
 )
 from suggestions.workflow.reply import close, rate, rehandle, reply, withdraw
 from suggestions.workflow.publication import follow_up, publish, unpublish
-from suggestions.workflow.steps import STEPS, Step, available_steps
+from suggestions.workflow.corrections import (
+    REPLY_TEXTS,
+    check_proposers,
+    correct_delegate,
+    correct_reply,
+    correct_session,
+    correct_text,
+    correct_theme,
+    replace_proposers,
+)
+from suggestions.workflow.steps import STEPS, UNLISTED, Step, available_steps
 # isort: on
 
 __all__ = [
     "CONTACT_STATUSES",
     "HANDLING_STATUSES",
+    "REPLY_TEXTS",
     "STEPS",
     "TRANSITIONS",
+    "UNLISTED",
     "NewSuggestion",
     "Step",
     "acknowledge",
@@ -50,10 +70,19 @@ __all__ = [
     "approve_reassignment",
     "assign",
     "available_steps",
+    "check_proposers",
+    "check_registration",
     "close",
+    "correct_delegate",
+    "correct_reply",
+    "correct_session",
+    "correct_text",
+    "correct_theme",
     "follow_up",
     "give_co_opinion",
+    "waive_co_opinion",
     "log_contact",
+    "merge",
     "not_accept",
     "publish",
     "rate",
@@ -61,6 +90,7 @@ __all__ = [
     "register",
     "register_many",
     "rehandle",
+    "replace_proposers",
     "reject_extension",
     "reject_reassignment",
     "reply",

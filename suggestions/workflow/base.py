@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from departments.models import Department
@@ -90,6 +91,41 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _actor(by) -> tuple[Any, str]:
+    """Who an event names: the user (none for the system or an anonymous caller) and their name."""
+    actor = by if by is not None and by.is_authenticated else None
+    return actor, (actor.get_full_name() or actor.get_username()) if actor else _("系统")
+
+
+def _record_many(
+    suggestions: Sequence[Suggestion],
+    kind: str,
+    by,
+    *,
+    data: Sequence[dict[str, Any]] | None = None,
+    note: str = "",
+) -> list[Event]:
+    """One event per suggestion, in one insert, its status unchanged (a registration in bulk, a
+    correction of what many suggestions show); ``data`` is each one's, in the same order."""
+    actor, actor_name = _actor(by)
+    at = timezone.now()
+    return Event.objects.bulk_create(
+        Event(
+            suggestion=s,
+            kind=kind,
+            actor=actor,
+            actor_name=actor_name,
+            at=at,
+            round=s.round,
+            from_status=s.status,
+            to_status=s.status,
+            note=note,
+            data=_jsonable(d),
+        )
+        for s, d in zip(suggestions, data if data is not None else [{}] * len(suggestions), strict=True)
+    )
+
+
 def _record(
     suggestion: Suggestion,
     kind: str,
@@ -103,12 +139,12 @@ def _record(
     """Save the suggestion, append the event that tells who did what, when, and refresh the suggestion's
     statistics facts (every step writes its records before it records its event)."""
     suggestion.save()
-    actor = by if by is not None and by.is_authenticated else None
+    actor, actor_name = _actor(by)
     event = Event.objects.create(
         suggestion=suggestion,
         kind=kind,
         actor=actor,
-        actor_name=(actor.get_full_name() or actor.get_username()) if actor else _("系统"),
+        actor_name=actor_name,
         round=suggestion.round,
         from_status=before or suggestion.status,
         to_status=suggestion.status,

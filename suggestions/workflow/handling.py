@@ -170,6 +170,41 @@ def give_co_opinion(
 
 
 @step(
+    "waive_co_opinion",
+    _("准予先行答复"),
+    may=permissions.can_decide,
+    states=HANDLING_STATUSES,
+    ready=ready.co_opinion_awaited,
+    form="suggestions.forms.WaiveCoOpinionForm",
+    input="suggestions.api.serializers.WaiveCoOpinionInput",
+)
+def waive_co_opinion(
+    *, suggestion: Suggestion, reason: str, department: Department | None = None, by
+) -> list[Assignment]:
+    """准予先行答复: staff let the lead reply before a co-handler's opinion is in (its deadline not
+    passed), with a written reason; without ``department``, for every co-handler still awaited."""
+    reason = _text(reason, "reason", _("理由"))
+    awaited = ready.awaited_co_opinions(suggestion)
+    if department is not None:
+        awaited = [a for a in awaited if a.department_id == department.pk]
+    if not awaited:
+        raise ValidationError(
+            {"department": _("没有需要等待的协办意见：协办意见已提交、已过期限，或已准予先行答复。")},
+            code="nothing_awaited",
+        )
+    _record(
+        suggestion,
+        EventKind.WAIVE_CO_OPINION,
+        by,
+        department=awaited[0].department if len(awaited) == 1 else None,
+        note=reason,
+        department_ids=[a.department_id for a in awaited],
+        departments=[a.department.name for a in awaited],
+    )
+    return awaited
+
+
+@step(
     "request_extension",
     _("申请延期"),
     may=permissions.can_request_extension,
@@ -206,17 +241,21 @@ def request_extension(*, suggestion: Suggestion, requested_due: dt.date, reason:
     return request
 
 
-def _check_extension_date(suggestion: Suggestion, lead: Assignment, requested_due: dt.date | None) -> None:
+def _check_extension_date(
+    suggestion: Suggestion, lead: Assignment, requested_due: dt.date | None, *, field: str = "requested_due"
+) -> None:
+    """The new reply date must be later than today's and at most six months after assignment; an error
+    names the field the caller was given (``requested_due`` to ask, ``due`` to decide)."""
     if requested_due is None:
-        raise ValidationError({"requested_due": _("请填写延期后的答复期限。")}, code="required")
+        raise ValidationError({field: _("请填写延期后的答复期限。")}, code="required")
     if requested_due <= suggestion.due_date:
         raise ValidationError(
-            {"requested_due": _("延期后的期限必须晚于现在的期限 %(d)s。") % {"d": suggestion.due_date}}
+            {field: _("延期后的期限必须晚于现在的期限 %(d)s。") % {"d": suggestion.due_date}}
         )
     limit = calendar.latest_extension(lead.assigned_on)
     if requested_due > limit:
         raise ValidationError(
-            {"requested_due": _("延期后的期限不能晚于交办后六个月（%(d)s）。") % {"d": limit}},
+            {field: _("延期后的期限不能晚于交办后六个月（%(d)s）。") % {"d": limit}},
             code="too_late",
         )
 
@@ -249,7 +288,7 @@ def approve_extension(
     """同意延期: staff move the reply date (to the requested date, or an earlier one they choose)."""
     request = _pending_extension(suggestion)
     new_due = due or request.requested_due
-    _check_extension_date(suggestion, request.assignment, new_due)
+    _check_extension_date(suggestion, request.assignment, new_due, field="due" if due else "requested_due")
     request.status = RequestStatus.APPROVED
     request.decision_note = (note or "").strip()
     request.decided_by = by

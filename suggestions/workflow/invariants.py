@@ -11,7 +11,9 @@ update under concurrency or a faulty restore shows up as a violation:
   ends at the current status, each change is an allowed transition, and every handling record has its
   event (replies, ratings, contacts, progress, opinions, extensions, reassignments, re-handlings);
 - status agrees with the records: a replied suggestion has this round's reply, a closed one too, one
-  under review has the lead's 不满意 rating, one in progress has its lead's acknowledgement, …
+  under review has the lead's 不满意 rating, one in progress has its lead's acknowledgement, …;
+- statistics facts and counters: the stored facts equal a fresh computation from the records, and (over
+  every suggestion) the stored counters equal their sums over the facts.
 
 The checks load the rows in a fixed number of queries (about a dozen, whatever the number of suggestions).
 """
@@ -178,7 +180,19 @@ def violations(suggestion_ids: Iterable[int] | None = None) -> list[Violation]:
     _check_facts(
         suggestion_ids if suggestion_ids is None else ids, {s["pk"]: s["number"] for s in rows}, found
     )
+    if suggestion_ids is None:
+        _check_counters(found)
     return found
+
+
+def _check_counters(found: list[Violation]) -> None:
+    """The stored statistics counters equal their sums over the stored facts (suggestions/queries/counters.py),
+    which ``_check_facts`` compares with the records: so the counters equal a fresh computation. Checked over
+    every suggestion only (a cell sums many)."""
+    from suggestions.queries import counters
+
+    for detail in counters.differences():
+        found.append(Violation(0, 0, "statistics counters", detail))
 
 
 def _check_facts(suggestion_ids, numbers: dict[int, int], found: list[Violation]) -> None:

@@ -16,18 +16,41 @@ from simple_history.utils import bulk_create_with_history
 from delegates.models import Delegate
 from suggestions.models import (
     CongressSession,
-    Event,
     EventKind,
     Proposer,
     Suggestion,
     Theme,
 )
 from suggestions.policy import permissions
-
-# The allowed status changes: from each state, the states a step may lead to.
-from suggestions.workflow.base import _check, _lock, _record, _text
+from suggestions.queries import facts
+from suggestions.workflow.base import _actor, _check, _lock, _record, _record_many, _text
 
 # ---------------------------------------------------------------------------
+
+
+def check_registration(
+    *,
+    session: CongressSession,
+    theme: Theme,
+    number: int,
+    position: int,
+    title: str,
+    text: str,
+    proposers: Sequence[Delegate],
+) -> tuple[str, str]:
+    """`register`'s checks, writing nothing (the admin's add form asks them before it saves); returns
+    the cleaned title and text."""
+    if theme.session_id != session.pk:
+        raise ValidationError({"theme": _("主题不属于该会议。")})
+    if not proposers:
+        raise ValidationError({"proposers": _("至少需要一名提出代表。")}, code="required")
+    if len(set(proposers)) != len(proposers):
+        raise ValidationError({"proposers": _("提出代表不能重复。")}, code="duplicate")
+    if Suggestion.objects.filter(session=session, number=number).exists():
+        raise ValidationError({"number": _("该会议已有第 %(n)s 号建议。") % {"n": number}}, code="duplicate")
+    if Suggestion.objects.filter(theme=theme, position=position).exists():
+        raise ValidationError({"position": _("该主题已有第 %(n)s 条。") % {"n": position}}, code="duplicate")
+    return _text(title, "title", _("标题"), max_length=200), _text(text, "text", _("建议内容"))
 
 
 @transaction.atomic
@@ -47,23 +70,22 @@ def register(
     """登记: record a new suggestion with its proposers (the first is the lead, 领衔)."""
     if by is not None:
         _check(permissions.can_register(by))
-    if theme.session_id != session.pk:
-        raise ValidationError({"theme": _("主题不属于该会议。")})
-    if not proposers:
-        raise ValidationError({"proposers": _("至少需要一名提出代表。")}, code="required")
-    if len(set(proposers)) != len(proposers):
-        raise ValidationError({"proposers": _("提出代表不能重复。")}, code="duplicate")
-    if Suggestion.objects.filter(session=session, number=number).exists():
-        raise ValidationError({"number": _("该会议已有第 %(n)s 号建议。") % {"n": number}}, code="duplicate")
-    if Suggestion.objects.filter(theme=theme, position=position).exists():
-        raise ValidationError({"position": _("该主题已有第 %(n)s 条。") % {"n": position}}, code="duplicate")
+    title, text = check_registration(
+        session=session,
+        theme=theme,
+        number=number,
+        position=position,
+        title=title,
+        text=text,
+        proposers=proposers,
+    )
     suggestion = Suggestion.objects.create(
         session=session,
         theme=theme,
         number=number,
         position=position,
-        title=_text(title, "title", _("标题"), max_length=200),
-        text=_text(text, "text", _("建议内容")),
+        title=title,
+        text=text,
         disclosure_consent=disclosure_consent,
         created_at=at or timezone.now(),
     )
@@ -158,27 +180,17 @@ def register_many(
         )
     if errors:
         raise ValidationError(errors)
-    actor = by if by is not None and by.is_authenticated else None
-    actor_name = (actor.get_full_name() or actor.get_username()) if actor else _("系统")
-    created = bulk_create_with_history(objs, Suggestion, default_user=actor, default_date=at)
+    created = bulk_create_with_history(objs, Suggestion, default_user=_actor(by)[0], default_date=at)
     Proposer.objects.bulk_create(
         Proposer(suggestion=s, delegate=d, position=i)
         for s, item in zip(created, suggestions, strict=True)
         for i, d in enumerate(item.proposers, start=1)
     )
-    now = timezone.now()
-    Event.objects.bulk_create(
-        Event(
-            suggestion=s,
-            kind=EventKind.REGISTER,
-            actor=actor,
-            actor_name=actor_name,
-            at=now,
-            round=s.round,
-            from_status=s.status,
-            to_status=s.status,
-            data={"proposers": [d.name for d in item.proposers]},
-        )
-        for s, item in zip(created, suggestions, strict=True)
+    _record_many(
+        created,
+        EventKind.REGISTER,
+        by,
+        data=[{"proposers": [d.name for d in item.proposers]} for item in suggestions],
     )
+    facts.refresh([s.pk for s in created])  # the statistics facts and counters of the new suggestions
     return created

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -31,6 +32,7 @@ from suggestions.workflow import ready
 from suggestions.workflow.base import (
     _assignment_for,
     _date_not_future,
+    _department_list,
     _new_assignment,
     _on_behalf,
     _record,
@@ -79,6 +81,19 @@ def reply(
         raise ValidationError({"contact_phone": _("联系电话只能包含数字和 - + ( )。")}, code="invalid")
     lead = _assignment_for(suggestion, by, None, role=HandlerRole.LEAD)
     replied_on = _date_not_future(replied_on, "replied_on", not_before=lead.assigned_on)
+    awaited = ready.awaited_co_opinions(suggestion)
+    if awaited:
+        raise ValidationError(
+            _(
+                "协办单位%(names)s尚未提交协办意见（期限 %(due)s）。请在收到协办意见后再答复；"
+                "如确需先行答复，请人大常委会工作人员办理「准予先行答复」并写明理由。"
+            )
+            % {
+                "names": "、".join(a.department.name for a in awaited),
+                "due": max(a.due_date for a in awaited),
+            },
+            code="co_opinion_awaited",
+        )
     if pdf:
         try:
             validate_pdf(pdf)
@@ -113,11 +128,8 @@ def reply(
         on_time=answer.on_time,
         on_behalf=_on_behalf(by, suggestion, permissions.is_lead_handler) or None,
     )
-    # The reply e-mail with each proposer's one-click rating link, once the reply is committed.
-    from notifications.tasks import notify_replied
-
-    suggestion_id = suggestion.pk
-    transaction.on_commit(lambda: notify_replied.enqueue(suggestion_id=suggestion_id))
+    # The proposers' "please rate" notifications are written by notifications.events in this
+    # transaction, when the event above is saved; their e-mails go to the worker on commit.
     return answer
 
 
@@ -211,15 +223,25 @@ def rate(
     weight="primary",
 )
 def rehandle(
-    *, suggestion: Suggestion, note: str, lead: Department | None = None, due: dt.date | None = None, by
+    *,
+    suggestion: Suggestion,
+    note: str,
+    lead: Department | None = None,
+    co_handlers: Sequence[Department] | None = None,
+    due: dt.date | None = None,
+    by,
 ) -> Suggestion:
-    """重新办理: after a 不满意 rating staff send it back; round + 1, reply due in 1 month."""
+    """重新办理: after a 不满意 rating staff send it back; round + 1, reply due in 1 month. The lead and
+    the co-handlers stay unless staff name new ones (``co_handlers=[]``: none this round)."""
     note = _text(note, "note", _("重新办理意见"))
     previous = list(
         suggestion.assignments.active().filter(round=suggestion.round).select_related("department")
     )
     old_lead = next(a.department for a in previous if a.is_lead)
     new_lead = lead or old_lead
+    if co_handlers is None:
+        co_handlers = [a.department for a in previous if not a.is_lead and a.department != new_lead]
+    co = _department_list(new_lead, co_handlers)
     today = calendar.today()
     due = due or calendar.rehandling_due(today)
     if due < today or due > calendar.latest_extension(today):
@@ -229,9 +251,8 @@ def rehandle(
     suggestion.due_date = due
     suggestion.save()
     _new_assignment(suggestion, new_lead, HandlerRole.LEAD, on=today, by=by, due=due, acknowledged=True)
-    for a in previous:
-        if not a.is_lead and a.department != new_lead:
-            _new_assignment(suggestion, a.department, HandlerRole.CO, on=today, by=by, acknowledged=True)
+    for department in co:
+        _new_assignment(suggestion, department, HandlerRole.CO, on=today, by=by, acknowledged=True)
     _record(
         suggestion,
         EventKind.REHANDLE,
@@ -240,6 +261,7 @@ def rehandle(
         department=new_lead,
         note=note,
         lead=new_lead.name,
+        co_handlers=[d.name for d in co],
         due=due,
     )
     return suggestion

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from suggestions.models import Status, Suggestion
 from suggestions.policy import permissions
@@ -47,6 +48,18 @@ class Step:
         """Offered to ``user`` now: the state fits, the role may, and the records are ready."""
         return self.allowed_now(suggestion) and self.may(user, suggestion) and self.ready(user, suggestion)
 
+    def refusal(self, user, suggestion: Suggestion) -> str:
+        """Why the step is not offered to ``user`` now, in a sentence (every refusal says why)."""
+        if not self.allowed_now(suggestion):
+            return _("建议当前状态为「%(status)s」，不能进行「%(step)s」。") % {
+                "status": suggestion.get_status_display(),
+                "step": self.label,
+            }
+        if not self.may(user, suggestion):
+            return _("您不能进行「%(step)s」：这一步由其他角色或单位办理。") % {"step": self.label}
+        reason = getattr(self.ready, "why", "")
+        return _("当前不能进行「%(step)s」：%(why)s") % {"step": self.label, "why": reason} if reason else ""
+
     def form_class(self):
         return import_string(self.form)
 
@@ -55,6 +68,9 @@ class Step:
 
 
 STEPS: dict[str, Step] = {}
+# Steps no door lists as an action: corrections, taken from the admin's change forms and the importer
+# (suggestions/workflow/corrections.py). Same declaration, same lock and checks; not in STEPS.
+UNLISTED: dict[str, Step] = {}
 
 
 def step(
@@ -65,27 +81,46 @@ def step(
     states: Sequence[str] | None,
     verb: str | None = None,
     ready: Callable[[object, Suggestion], bool] = _always,
-    form: str,
-    input: str,
+    form: str = "",
+    input: str = "",
     shows_reply: bool = False,
     weight: str = "secondary",
+    listed: bool = True,
+    also_locks: Callable[[int, dict], Sequence[int]] | None = None,
 ) -> Callable[[Callable], Callable]:
-    """Declare a workflow step; ``verb`` words the refusal in a wrong state (default: the label)."""
+    """Declare a workflow step; ``verb`` words the refusal in a wrong state (default: the label).
+
+    ``also_locks(suggestion_pk, kwargs)`` names the other suggestions a step writes to (并案办理): all the
+    rows are then locked in id order, so two steps over the same pair cannot deadlock.
+
+    A listed step is offered by every door and needs its ``form`` and ``input``; ``listed=False`` declares
+    a step only the admin's change forms and the importer call (a correction): it goes to ``UNLISTED``.
+    """
     allowed = tuple(states) if states is not None else None
+    if listed and not (form and input):
+        raise RuntimeError(f"workflow step {name!r}: a listed step names its form and input")
+    registry = STEPS if listed else UNLISTED
 
     def declare(function: Callable) -> Callable:
         @functools.wraps(function)
         @transaction.atomic
         def run(*, suggestion: Suggestion | int, by, **kwargs):
-            locked = _lock(suggestion)
+            pk = suggestion.pk if isinstance(suggestion, Suggestion) else suggestion
+            others = set(also_locks(pk, kwargs)) - {pk} if also_locks else set()
+            locked = None
+            for row in sorted({pk, *others}):
+                if row == pk:
+                    locked = _lock(suggestion)
+                else:
+                    list(Suggestion.objects.select_for_update().filter(pk=row).values_list("pk"))
             _check(may(by, locked))
             if allowed is not None:
                 _require_status(locked, allowed, verb or label)
             return function(suggestion=locked, by=by, **kwargs)
 
-        if name in STEPS:
+        if name in STEPS or name in UNLISTED:
             raise RuntimeError(f"workflow step {name!r} declared twice")
-        STEPS[name] = Step(
+        registry[name] = Step(
             name=name,
             label=label,
             run=run,

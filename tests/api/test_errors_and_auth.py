@@ -34,6 +34,30 @@ def test_a_json_list_instead_of_an_object_is_a_400(api, staff, suggestion):
     assert error_of(response, 400)["code"] == "invalid"
 
 
+@pytest.mark.parametrize("path", ["not_accept/", None])
+def test_a_json_null_body_is_a_400_naming_the_body_in_chinese(api, staff, suggestion, path):
+    url = f"/api/v1/suggestions/{suggestion.pk}/{path}" if path else "/api/v1/suggestions/"
+    response = api(staff).post(url, data="null", content_type="application/json")
+    body = error_of(response, 400)
+    assert body["code"] == "invalid" and body["fields"] == {}
+    assert "请求体" in body["message"] and "null" in body["message"]
+    suggestion.refresh_from_db()
+    assert suggestion.status == Status.REGISTERED
+
+
+def test_an_unsupported_media_type_is_a_415(api, staff, suggestion):
+    response = api(staff).post(
+        f"/api/v1/suggestions/{suggestion.pk}/not_accept/", data="reason=x", content_type="text/plain"
+    )
+    assert error_of(response, 415)["code"] == "unsupported_media_type"
+
+
+def test_a_method_the_path_does_not_serve_is_a_405(api, staff, suggestion):
+    response = api(staff).put(f"/api/v1/suggestions/{suggestion.pk}/", {"title": "x"})
+    assert error_of(response, 405)["code"] == "method_not_allowed"
+    assert "GET" in response["Allow"]
+
+
 def test_wrong_types_name_the_fields(api, staff, suggestion):
     body = error_of(
         api(staff).post(
@@ -67,9 +91,27 @@ def test_workflow_state_error_carries_its_code(api, staff, suggestion):
     assert body["code"] == "invalid_state" and "已登记" in body["message"]
 
 
-def test_an_object_the_user_may_not_see_is_a_404(api, other_handler, assigned):
-    assert error_of(api(other_handler).get(f"/api/v1/suggestions/{assigned.pk}/"), 404)["code"] == "not_found"
+def test_another_departments_suggestion_is_read_in_its_public_part_only(api, other_handler, assigned):
+    body = api(other_handler).get(f"/api/v1/suggestions/{assigned.pk}/").json()
+    assert (
+        body["details_visible"] is False and body["assignments"] is None and body["available_actions"] == []
+    )
     response = api(other_handler).post(f"/api/v1/suggestions/{assigned.pk}/acknowledge/", {})
+    assert error_of(response, 403)["code"] == "permission_denied"
+
+
+def test_a_suggestion_that_does_not_exist_is_a_404(api, other_handler, assigned):
+    missing = f"/api/v1/suggestions/{assigned.pk + 1000}/"
+    assert error_of(api(other_handler).get(missing), 404)["code"] == "not_found"
+    assert error_of(api(other_handler).post(f"{missing}acknowledge/", {}), 404)["code"] == "not_found"
+
+
+def test_a_post_to_an_unknown_address_is_a_json_404_even_with_a_session(db, staff):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(staff)
+    response = client.post("/api/v1/suggestions/1.5/assign/", {"lead": 1})
     assert error_of(response, 404)["code"] == "not_found"
 
 

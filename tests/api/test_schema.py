@@ -52,6 +52,50 @@ def test_every_operation_documents_its_errors(schema):
             assert error == {"$ref": "#/components/schemas/Error"}
 
 
+def test_every_operation_documents_405_and_429_and_415_with_a_body(schema):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            responses = operation["responses"]
+            assert {"405", "429"} <= set(responses), (method, path)
+            assert ("415" in responses) == ("requestBody" in operation), (method, path)
+            for code in ("405", "429", *(["415"] if "requestBody" in operation else [])):
+                assert responses[code]["content"]["application/json"]["schema"] == {
+                    "$ref": "#/components/schemas/Error"
+                }
+            assert "Retry-After" in responses["429"]["headers"]
+
+
+def test_created_resources_document_their_location(schema):
+    created = [
+        (path, operation)
+        for path, operations in schema["paths"].items()
+        for operation in operations.values()
+        if isinstance(operation, dict) and "201" in operation.get("responses", {})
+    ]
+    assert [path for path, _ in created] == ["/api/v1/suggestions/"]
+    for _, operation in created:
+        assert operation["responses"]["201"]["headers"]["Location"]["schema"]["format"] == "uri"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/suggestions/export/", "/api/v1/events/export/"])
+def test_the_exports_are_documented_as_cursor_pages(schema, path):
+    operation = schema["paths"][path]["get"]
+    page = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
+    properties = schema["components"]["schemas"][page]["properties"]
+    assert set(properties) == {"next", "previous", "results"} and properties["results"]["type"] == "array"
+    assert {"cursor", "page_size"} <= {p["name"] for p in operation["parameters"]}
+    assert "page" not in {p["name"] for p in operation["parameters"]}
+
+
+def test_me_is_one_object(schema):
+    response = schema["paths"]["/api/v1/me/"]["get"]["responses"]["200"]
+    assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Me"}
+    me = schema["components"]["schemas"]["Me"]["properties"]
+    assert {"username", "display_name", "roles", "departments", "delegate"} == set(me)
+
+
 def test_statistics_definitions_are_in_the_schema(schema):
     row = schema["components"]["schemas"]["StatsOverview"]["properties"]
     assert "答复率" in row["reply_rate"]["description"] and "见面率" in row["meeting_rate"]["description"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from suggestions import workflow
 from suggestions.models import Status, Suggestion
@@ -133,9 +134,10 @@ def test_overview_counts_and_rates_by_hand(world):
         "extensions_granted": 1,  # S3
         "reassignments": 1,  # S5
         "overdue_now": 1,  # S4
+        "reply_due": 4,  # S1 S2 S3 replied, S4 past its due date; S5's due date (restarted) is still ahead
     }
     assert row["reply_rate"] == 0.6
-    assert row["on_time_rate"] == 0.4
+    assert row["on_time_rate"] == 0.5  # 2 on time of the 4 due, not of all 5 assigned
     assert row["close_rate"] == 0.4
     assert row["meeting_rate"] == 0.4
     assert row["satisfaction_rate"] == 1.0
@@ -162,6 +164,7 @@ def test_by_theme(world):
         "first_round_satisfied": 1,
         "category_a": 1,
         "category_c": 1,
+        "reply_due": 2,
     }
     assert (t2["total"], t2["withdrawn"]) == (4, 1)
     assert _counts(t2) == {
@@ -175,6 +178,7 @@ def test_by_theme(world):
         "extensions_granted": 1,
         "reassignments": 1,
         "overdue_now": 1,
+        "reply_due": 2,  # S3 replied, S4 overdue (S5 not yet due)
     }
     assert t2["reply_rate"] == 0.3333 and t2["satisfaction_rate"] is None
 
@@ -195,6 +199,7 @@ def test_by_department_counts_current_leads_and_co_handling_apart(world):
         "first_round_satisfied": 1,
         "category_a": 1,
         "category_c": 1,
+        "reply_due": 2,
         "co_handled": 1,  # S3
     }
     assert _counts(d2, "co_handled") == {
@@ -206,6 +211,7 @@ def test_by_department_counts_current_leads_and_co_handling_apart(world):
         "category_d": 1,
         "key_supervision": 1,
         "extensions_granted": 1,
+        "reply_due": 1,
         "co_handled": 1,  # S1
     }
     assert _counts(d3, "co_handled") == {
@@ -213,6 +219,7 @@ def test_by_department_counts_current_leads_and_co_handling_apart(world):
         "assigned": 2,
         "reassignments": 1,
         "overdue_now": 1,
+        "reply_due": 1,  # S4
         "co_handled": 0,
     }
     assert d3["reply_rate"] == 0.0 and d3["satisfaction_rate"] is None
@@ -241,6 +248,7 @@ def test_by_round_counts_each_round_with_its_own_records(world):
         "extensions_granted": 1,
         "reassignments": 1,
         "overdue_now": 1,
+        "reply_due": 4,
     }
     assert _counts(r2) == {
         **ZERO,
@@ -251,6 +259,7 @@ def test_by_round_counts_each_round_with_its_own_records(world):
         "rated": 1,
         "satisfied": 1,
         "category_c": 1,
+        "reply_due": 1,
     }
     assert r1["satisfaction_rate"] == 0.5 and r2["first_satisfaction_rate"] is None
 
@@ -271,6 +280,7 @@ def test_by_month_groups_by_first_reply(world):
         "first_round_rated": 1,
         "first_round_satisfied": 1,
         "category_a": 1,
+        "reply_due": 1,
     }
     assert may["category_d"] == 1 and may["extensions_granted"] == 1 and may["key_supervision"] == 1
     assert june["replied_on_time"] == 0 and june["first_round_satisfied"] == 0 and june["satisfied"] == 1
@@ -337,9 +347,12 @@ def test_api_statistics_reject_bad_filters(api, world):
 def test_every_statistic_has_a_schema_definition():
     from suggestions.api import serializers
 
-    assert set(serializers.COUNT_HELP) == set(stats.COUNT_FIELDS)
+    # Every figure has its definition in one place (stats.DEFINITIONS), which the API documents.
+    assert set(stats.DEFINITIONS) == {*stats.COUNT_FIELDS, *stats.RATE_FIELDS, *stats.TOTAL_FIELDS}
     assert set(serializers.RATE_HELP) == set(stats.RATE_FIELDS)
     assert set(serializers.TOTAL_HELP) == set(stats.TOTAL_FIELDS)
+    # reply_due (应答复, the denominator of 按期答复率) is new; the serializer may not list it yet.
+    assert set(serializers.COUNT_HELP) <= set(stats.COUNT_FIELDS)
 
 
 def test_statistics_are_cached_until_the_next_workflow_step(
@@ -356,3 +369,153 @@ def test_statistics_are_cached_until_the_next_workflow_step(
     workflow.rate(suggestion=replied, attitude="satisfied", result="satisfied", by=lead_delegate_user)
     after = stats.overview(Suggestion.objects.all())
     assert after["closed"] == first["closed"] + 1 and after["rated"] == first["rated"] + 1
+
+
+# -- whose numbers: each viewer counts only what it may read (issue 16.6) --------------------------------
+
+FIGURES = ("replied", "category_b", "rated", "unsatisfied", "replied_on_time", "face_to_face")
+
+
+def _figures(client, path, number):
+    data = client.get(path, {"q": str(number)}).json()
+    rows = data if isinstance(data, list) else [data]
+    return {key: sum(row[key] for row in rows) for key in FIGURES}
+
+
+@pytest.fixture
+def rated_unsatisfied(replied, lead_delegate_user, lead_handler):
+    """`replied` (reply B, unpublished, with a 面商 contact), rated 不满意 by its lead delegate."""
+    workflow.log_contact(suggestion=replied, method="meet", notes="面商", by=lead_handler)
+    workflow.rate(
+        suggestion=replied,
+        attitude="satisfied",
+        result="unsatisfied",
+        comment="没有解决",
+        by=lead_delegate_user,
+    )
+    replied.refresh_from_db()
+    return replied
+
+
+@pytest.mark.parametrize("path", ["/api/v1/stats/overview/", "/api/v1/stats/by-department/"])
+def test_the_public_statistics_count_only_published_replies_and_their_ratings(
+    api, path, rated_unsatisfied, staff, other_handler, lead_handler, co_proposer_user
+):
+    s = rated_unsatisfied
+    none = dict.fromkeys(FIGURES, 0)
+    everything = {**none, "replied": 1, "category_b": 1, "rated": 1, "unsatisfied": 1, "face_to_face": 1}
+    everything["replied_on_time"] = 1
+    # The list hides the unpublished reply; the statistics narrowed to the suggestion say no more.
+    assert api().get("/api/v1/replies/", {"suggestion": s.pk}).json()["count"] == 0
+    assert _figures(api(), path, s.number) == none
+    assert _figures(api(other_handler), path, s.number) == none  # a handler of another department
+    for follower in (staff, lead_handler, co_proposer_user):
+        assert _figures(api(follower), path, s.number) == everything
+
+    # Published by title: that it was answered, and the rating of it; not its category nor whether on time.
+    workflow.publish(suggestion=s, mode="title_only", by=staff)
+    title_only = {**none, "replied": 1, "rated": 1, "unsatisfied": 1}
+    assert _figures(api(), path, s.number) == title_only
+    assert _figures(api(other_handler), path, s.number) == title_only
+
+    workflow.unpublish(suggestion=s, note="撤销", by=staff)
+    workflow.publish(suggestion=s, mode="full", by=staff)
+    assert _figures(api(), path, s.number) == everything
+    assert _figures(api(staff), path, s.number) == everything
+
+
+def test_the_page_and_the_report_count_by_the_same_rule(rated_unsatisfied, staff, other_handler):
+    """The functions themselves: a queryset from visible() remembers its viewer (the dashboard, the home
+    page and the report pass one); a queryset nobody scoped (the code's own counts) counts everything."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from suggestions.policy.scoping import visible
+
+    public = stats.overview(visible(Suggestion, AnonymousUser()).filter(pk=rated_unsatisfied.pk))
+    assert (public["replied"], public["rated"], public["category_b"]) == (0, 0, 0)
+    assert public["reply_rate"] == 0.0 and public["satisfaction_rate"] is None
+    other = stats.by_round(visible(Suggestion, other_handler).filter(pk=rated_unsatisfied.pk))
+    assert [(r["round"], r["replied"], r["unsatisfied"]) for r in other] == [(1, 0, 0)]
+    full = stats.overview(visible(Suggestion, staff).filter(pk=rated_unsatisfied.pk))
+    assert (full["replied"], full["rated"], full["category_b"]) == (1, 1, 1)
+    assert stats.overview(Suggestion.objects.filter(pk=rated_unsatisfied.pk)) == full
+
+
+def test_viewers_do_not_share_cached_statistics(rated_unsatisfied, staff):
+    from django.contrib.auth.models import AnonymousUser
+
+    from suggestions.policy.scoping import visible
+
+    pk = rated_unsatisfied.pk  # (this module's hand-built world lives beside it)
+    assert stats.overview(visible(Suggestion, staff).filter(pk=pk))["replied"] == 1
+    assert stats.overview(visible(Suggestion, AnonymousUser()).filter(pk=pk))["replied"] == 0  # not cached
+    assert stats.overview(visible(Suggestion, staff).filter(pk=pk))["replied"] == 1
+
+
+def test_viewer_statistics_take_the_same_number_of_queries(
+    rated_unsatisfied, lead_handler, django_assert_max_num_queries
+):
+    from django.contrib.auth.models import AnonymousUser
+
+    from suggestions.policy.scoping import visible
+
+    for user in (AnonymousUser(), lead_handler):
+        qs = visible(Suggestion, user)
+        with django_assert_max_num_queries(2):
+            stats.overview(qs)
+        with django_assert_max_num_queries(3):
+            stats.by_department(qs)
+        with django_assert_max_num_queries(2):
+            stats.by_round(qs)
+
+
+# -- 按期答复率: among the suggestions already due or replied (issue 15.7) --------------------------------
+
+
+def test_on_time_rate_is_100_percent_when_nothing_is_overdue(db, staff, lead_department):
+    today = timezone.localdate()
+    on_time, waiting = factories.SuggestionFactory(), factories.SuggestionFactory()
+    for s in (on_time, waiting):
+        workflow.assign(suggestion=s, lead=lead_department, due=today + dt.timedelta(days=30), by=staff)
+    workflow.acknowledge(suggestion=on_time, by=staff)
+    factories.reply(on_time, staff, category="A", replied_on=today)
+
+    row = stats.overview(Suggestion.objects.filter(pk__in=[on_time.pk, waiting.pk]))
+    assert (row["assigned"], row["replied_on_time"], row["reply_due"], row["overdue_now"]) == (2, 1, 1, 0)
+    assert row["on_time_rate"] == 1.0  # the suggestion not yet due is not counted as late
+    assert row["reply_rate"] == 0.5
+
+
+def test_on_time_rate_is_none_when_nothing_is_due_yet(db, staff, lead_department):
+    s = factories.SuggestionFactory()
+    workflow.assign(
+        suggestion=s, lead=lead_department, due=timezone.localdate() + dt.timedelta(days=5), by=staff
+    )
+    row = stats.overview(Suggestion.objects.filter(pk=s.pk))
+    assert row["assigned"] == 1 and row["reply_due"] == 0 and row["on_time_rate"] is None  # shown as "—"
+
+
+def test_an_overdue_unreplied_suggestion_counts_against_the_rate(db, staff, lead_department):
+    s = factories.SuggestionFactory()
+    workflow.assign(suggestion=s, lead=lead_department, on=D(2023, 2, 1), due=D(2023, 4, 28), by=staff)
+    row = stats.overview(Suggestion.objects.filter(pk=s.pk))
+    assert row["reply_due"] == 1 and row["overdue_now"] == 1 and row["on_time_rate"] == 0.0
+
+
+def test_every_figure_has_a_short_chinese_definition():
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        for key, text in stats.DEFINITIONS.items():
+            assert str(text) and len(str(text)) < 120, key
+        assert "应答复" in str(stats.DEFINITIONS["on_time_rate"])
+    # The API documents the statistics with these texts, and points to no file of the repository.
+    assert "按期答复率 = 按期答复 ÷ 应答复" in stats.__doc__
+    assert ".md" not in stats.__doc__ and ".py" not in stats.__doc__
+
+
+def test_pages_receive_the_definitions_in_their_context(client, db):
+    response = client.get("/dashboard/")
+    assert response.status_code == 200
+    definitions = response.context["stat_definitions"]
+    assert definitions is stats.DEFINITIONS and "on_time_rate" in definitions

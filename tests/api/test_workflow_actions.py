@@ -54,6 +54,7 @@ def test_register(api, staff):
     response = api(staff).post("/api/v1/suggestions/", data)
     assert response.status_code == 201, response.content
     assert response.json()["status"] == Status.REGISTERED
+    assert response["Location"] == f"http://testserver/api/v1/suggestions/{response.json()['id']}/"
     assert [p["name"] for p in response.json()["proposers"]] == [d.name for d in delegates]
 
 
@@ -235,6 +236,13 @@ def test_approve_extension(api, staff, extension_requested):
     assert data["due_date"] == (old + dt.timedelta(days=20)).isoformat()
 
 
+def test_approve_extension_to_a_wrong_date_names_the_input_field(api, staff, extension_requested):
+    """The workflow checks the new date as ``requested_due``; the client sent ``due``: the error says ``due``."""
+    earlier = (extension_requested.due_date - dt.timedelta(days=1)).isoformat()
+    body = error(post(api(staff), extension_requested, "approve_extension", {"due": earlier}), field="due")
+    assert "requested_due" not in body["fields"]
+
+
 def test_approve_extension_without_request(api, staff, in_progress):
     error(post(api(staff), in_progress, "approve_extension"), code="no_request")
 
@@ -259,28 +267,40 @@ REPLY = {
 }
 
 
-def test_reply(api, lead_handler, in_progress):
-    data = ok(post(api(lead_handler), in_progress, "reply", REPLY), Status.REPLIED)
+@pytest.fixture
+def co_opinions_in(in_progress):
+    """In progress, the co-handlers' opinions given: what the lead needs before replying."""
+    factories.co_opinions(in_progress)
+    return in_progress
+
+
+def test_reply(api, lead_handler, co_opinions_in):
+    data = ok(post(api(lead_handler), co_opinions_in, "reply", REPLY), Status.REPLIED)
     assert data["replies"][0]["category"] == "A" and data["replies"][0]["on_time"]
 
 
-def test_reply_with_the_signed_letter_as_multipart(api, lead_handler, in_progress):
+def test_reply_before_the_co_handlers_opinions(api, lead_handler, in_progress):
+    error(post(api(lead_handler), in_progress, "reply", REPLY), code="co_opinion_awaited")
+
+
+def test_reply_with_the_signed_letter_as_multipart(api, lead_handler, co_opinions_in):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     pdf = SimpleUploadedFile("reply.pdf", b"%PDF-1.4 test", content_type="application/pdf")
     data = ok(
-        post(api(lead_handler), in_progress, "reply", {**REPLY, "pdf": pdf}, format="multipart"),
+        post(api(lead_handler), co_opinions_in, "reply", {**REPLY, "pdf": pdf}, format="multipart"),
         Status.REPLIED,
     )
     assert data["replies"][0]["pdf"].endswith(".pdf")
 
 
-def test_reply_with_a_letter_that_is_not_a_pdf(api, lead_handler, in_progress):
+def test_reply_with_a_letter_that_is_not_a_pdf(api, lead_handler, co_opinions_in):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     fake = SimpleUploadedFile("reply.pdf", b"<html>not a pdf", content_type="application/pdf")
     error(
-        post(api(lead_handler), in_progress, "reply", {**REPLY, "pdf": fake}, format="multipart"), field="pdf"
+        post(api(lead_handler), co_opinions_in, "reply", {**REPLY, "pdf": fake}, format="multipart"),
+        field="pdf",
     )
 
 

@@ -1,13 +1,10 @@
 """The pages in a real browser: Playwright driving Debian's Chromium against the live test server.
 
-Skipped, with the reason, where /usr/bin/chromium (or $CHROMIUM_PATH) or the playwright package is
-missing; `scripts/ensure-chromium` installs the browser for `make test` and CI.
+The browser and the page helper are in tests/browser/conftest.py; `scripts/ensure-chromium` installs
+the browser for `make test` and CI.
 """
 
 from __future__ import annotations
-
-import os
-from pathlib import Path
 
 import pytest
 
@@ -15,60 +12,15 @@ from suggestions import workflow
 from suggestions.models import Publication, Reply, Status
 from suggestions.policy.groups import ensure_role_groups
 from tests import factories
+from tests.browser.conftest import PHONE, new_page
 from tests.pages.conftest import PDF_BYTES
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-PASSWORD = "pw-for-tests-1"  # tests.factories.UserFactory
-PHONE = {"width": 375, "height": 800}
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"
-    ),
     # The session-wide live server starts before the per-test STATIC_ROOT exists; it serves static itself.
     pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are plain sync code.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-def new_page(browser, live_server, user=None, **context_options):
-    context = browser.new_context(locale="zh-CN", **context_options)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    if user is not None:
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.fill("#id_username", user.username)
-        page.fill("#id_password", PASSWORD)
-        page.locator("main").get_by_role("button", name="登录").click()
-        page.wait_for_url(f"{live_server.url}/")
-    return page
 
 
 @pytest.fixture
@@ -105,7 +57,7 @@ def test_reply_with_pdf_then_unsatisfied_rating_then_rehandling(browser, live_se
     page.set_input_files("#id_pdf", str(letter))
     page.get_by_role("button", name="提交答复").click()
     page.wait_for_url(detail)
-    assert "已完成「答复」" in page.inner_text(".messages")
+    assert "已答复。领衔代表" in page.inner_text(".messages")
     assert page.get_by_role("link", name="下载答复函（PDF）").is_visible()
     page.context.close()
     assert Reply.objects.get(suggestion=s).pdf

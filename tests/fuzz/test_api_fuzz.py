@@ -15,6 +15,7 @@ from contextlib import contextmanager
 
 import pytest
 import schemathesis
+from django.conf import settings as django_settings
 from django.core.signals import got_request_exception, request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
@@ -24,6 +25,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
+from schemathesis.core.failures import FailureGroup
 
 from delegates.models import Delegate
 from departments.models import Department
@@ -85,7 +87,13 @@ def fuzz_world(module_db, world_media):
     """Users of every role with tokens, and suggestions in every state (see tests/security/conftest.py)."""
     from tests.security.conftest import build_world
 
-    with module_db(), override_settings(MEDIA_ROOT=world_media):
+    # The URLconf the schema's WSGI app imports names `{% static %}` addresses: the plain storage, as the
+    # function-scoped tests have it (no collectstatic manifest).
+    plain_static = {
+        **django_settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    with module_db(), override_settings(MEDIA_ROOT=world_media, STORAGES=plain_static):
         world = build_world()
         staff, lead_handler = world.users["staff"], world.users["LH"]
         L = Department.objects.get(name="太仓市发展和改革委员会")
@@ -222,3 +230,72 @@ def test_no_operation_answers_with_a_server_error(fuzz_world, role, crashes):
     assert operations >= 50
     assert len(unbreakable) < operations / 2, unbreakable
     assert errors == [], "\n".join(errors + crashes[:3])
+
+
+# -- every answer is the one the schema documents ----------------------------------------------------------
+
+# Requests per operation and role, (schema-valid, schema-breaking): every operation, kept under a minute.
+CONFORMANCE_EXAMPLES = {GenerationMode.POSITIVE: 3, GenerationMode.NEGATIVE: 2}
+
+
+def conformance_checks():
+    from schemathesis.specs.openapi import checks
+
+    return [
+        checks.status_code_conformance,
+        checks.content_type_conformance,
+        checks.response_headers_conformance,
+        checks.response_schema_conformance,
+    ]
+
+
+def conform(operation, mode: GenerationMode, headers: dict, failures: list[str]) -> None:
+    """Send a few requests to one operation; note each response the schema does not describe."""
+    ids = real_ids(operation.path)
+    checks = conformance_checks()
+
+    @settings(
+        max_examples=CONFORMANCE_EXAMPLES[mode],
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=operation.as_strategy(generation_mode=mode), data=st.data())
+    def call(case, data):
+        if ids and "id" in (case.path_parameters or {}) and data.draw(st.integers(0, 3)):
+            case.path_parameters["id"] = data.draw(st.sampled_from(ids))
+        if mode == GenerationMode.POSITIVE:
+            case.body = with_real_references(case.body, data)
+        response = case.call(headers=headers)
+        try:
+            case.validate_response(response, checks=checks, headers=headers)
+        except (FailureGroup, Exception) as exc:  # schemathesis's failures, each with what it checked
+            failures.append(
+                f"{case.method} {case.formatted_path} {case.query} {case.body!r:.200} → "
+                f"{response.status_code} {response.content[:200]!r}\n{exc}"
+            )
+
+    call()
+
+
+@pytest.mark.parametrize("role", ["anon", "staff"])
+def test_every_response_is_the_one_the_schema_documents(fuzz_world, role, crashes):
+    """Status code, content type, headers and body of every answer, to valid and to schema-breaking
+    requests, as the public and as staff."""
+    token = None if role == "anon" else Token.objects.get(user=fuzz_world.users[role]).key
+    headers = {"Authorization": f"Token {token}"} if token else {}
+    failures: list[str] = []
+    operations = 0
+    for result in fuzz_world.schema.get_all_operations():
+        operations += 1
+        for mode in CONFORMANCE_EXAMPLES:
+            try:
+                conform(result.ok(), mode, headers, failures)
+            except Unsatisfiable:  # nothing to break in an operation without parameters or body
+                assert mode == GenerationMode.NEGATIVE
+    assert operations >= 50
+    assert failures == [], f"{len(failures)} responses off the schema:\n" + "\n\n".join(
+        failures[:8] + crashes[:3]
+    )

@@ -224,8 +224,19 @@ def test_a_corrected_document_updates_only_the_changed_texts(staff):
     s3.refresh_from_db()
     assert s3.text == "研究制定民营企业家相关年度培训计划，依托行业协会等载体交流学习，促进本土中小企业发展。"
     assert Suggestion.objects.get(number=13).title == "推广拆迁好经验"
-    assert _handling_records(s3) == records
-    assert Event.objects.count() == events
+    after = _handling_records(s3)
+    correction = after["events"].pop()
+    assert after == records  # status, assignments, replies, ratings and earlier events untouched
+    assert Event.objects.count() == events + 2  # one correction event per corrected suggestion
+    assert (correction["kind"], correction["actor_id"], correction["note"]) == (
+        EventKind.CORRECT_TEXT,
+        staff.pk,
+        "导入审议情况汇总：更正文字",
+    )
+    assert (correction["from_status"], correction["to_status"]) == (Status.CLOSED, Status.CLOSED)
+    assert correction["data"]["changes"]["text"]["after"] == s3.text
+    assert "依托协会等载体" in correction["data"]["changes"]["text"]["before"]
+    assert set(correction["data"]["changes"]) == {"text"}
     latest = s3.history.first()
     assert latest.history_user == staff
     assert latest.history_change_reason == "导入审议情况汇总：更正文字"
@@ -250,7 +261,10 @@ def test_changed_proposers_of_a_registered_suggestion_are_replaced():
     assert [p.delegate.name for p in s14.ordered_proposers()] == ["郑丙华", "新代表甲"]
     assert s14.history.first().history_change_reason == "导入审议情况汇总：更正提出代表"
     assert Suggestion.history.count() == history + 1
-    assert s14.events.count() == 1  # a data correction, not a workflow step
+    registered, corrected = s14.events.order_by("id")
+    assert registered.kind == EventKind.REGISTER
+    assert corrected.kind == EventKind.REPLACE_PROPOSERS
+    assert corrected.data["changes"]["proposers"] == {"before": ["郑丙华"], "after": ["郑丙华", "新代表甲"]}
 
 
 def test_changed_proposers_of_an_assigned_suggestion_are_a_problem_and_nothing_is_written(
@@ -332,6 +346,25 @@ def test_theme_title_session_dates_and_delegate_kind_are_updated():
     assert Theme.objects.get(ordinal=2).title == "关于增强对外开放合作影响力方面"
     assert str(CongressSession.objects.get().end_date) == "2023-01-06"
     assert Delegate.objects.get(name="傅玖").kind == DelegateKind.DELEGATE
+    # each correction is an event on every suggestion it shows on (the history, the data version)
+    corrections = Event.objects.filter(kind=EventKind.CORRECT_REFERENCE)
+    session_events = corrections.filter(data__what="session")
+    assert session_events.count() == Suggestion.objects.count() == 30
+    assert session_events.first().data["changes"] == {
+        "end_date": {"before": "2023-01-05", "after": "2023-01-06"}
+    }
+    theme_events = corrections.filter(data__what="theme:2")
+    assert sorted(e.suggestion.number for e in theme_events) == sorted(
+        Suggestion.objects.filter(theme__ordinal=2).values_list("number", flat=True)
+    )
+    assert theme_events.first().data["changes"]["title"]["after"] == "关于增强对外开放合作影响力方面"
+    fu_jiu = Delegate.objects.get(name="傅玖")
+    delegate_events = corrections.filter(data__what="delegate:傅玖")
+    assert {e.suggestion_id for e in delegate_events} == set(
+        Suggestion.objects.filter(proposers__delegate=fu_jiu).values_list("pk", flat=True)
+    )
+    assert delegate_events.exists()
+    assert {e.note for e in corrections} == {"导入审议情况汇总"}
 
 
 def test_remarks_follow_the_document():

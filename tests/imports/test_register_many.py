@@ -95,3 +95,22 @@ def test_only_staff_register(theme, lead_handler):
             session=theme.session, suggestions=[item(theme, 1, factories.DelegateFactory())], by=lead_handler
         )
     assert not Suggestion.objects.exists()
+
+
+def test_register_many_counts_the_new_suggestions_in_the_statistics(theme, staff):
+    """The bulk 登记 refreshes the facts and counters like every step: the totals include them at once,
+    and the invariants (facts against records, counters against facts) hold."""
+    from suggestions.queries import stats
+    from suggestions.workflow.invariants import violations
+
+    workflow.register_many(
+        session=theme.session,
+        suggestions=[
+            item(theme, 1, factories.DelegateFactory()),
+            item(theme, 2, factories.DelegateFactory()),
+        ],
+        by=staff,
+    )
+
+    assert stats.overview(Suggestion.objects.all())["total"] == 2
+    assert violations() == []

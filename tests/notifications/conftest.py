@@ -32,3 +32,17 @@ def lead_delegate_user(lead_delegate_user):
 @pytest.fixture
 def co_proposer_user(co_proposer_user):
     return _give_email(co_proposer_user)
+
+
+@pytest.fixture
+def reminders_alone():
+    """The reminder run's tests count what the run writes: the steps' own notifications
+    (notifications/events.py, tested in test_events.py) are switched off for them."""
+    from django.db.models.signals import post_save
+
+    from notifications.events import on_event
+    from suggestions.models import Event
+
+    assert post_save.disconnect(on_event, sender=Event, dispatch_uid="tracker_notifications_on_event")
+    yield
+    post_save.connect(on_event, sender=Event, dispatch_uid="tracker_notifications_on_event")

@@ -186,3 +186,46 @@ def test_the_link_in_the_reply_email_works(client, replied, lead_delegate_user):
 
     assert client.post(url, SATISFIED).status_code == 302
     assert Rating.objects.get().delegate == lead_delegate_user.delegate
+
+
+def test_a_link_made_before_a_password_change_is_refused_after_it(client, replied, lead_delegate_user):
+    url = link_for(replied, lead_delegate_user)
+    assert client.get(url).status_code == 200  # valid until the password changes
+
+    lead_delegate_user.set_password("a-new-password-9x7!")
+    lead_delegate_user.save(update_fields=["password"])
+
+    assert client.get(url).status_code == 400
+    response = client.post(url, SATISFIED)
+    assert response.status_code == 400 and "无效" in response.text
+    assert not Rating.objects.exists()
+    # A link made after the change works.
+    assert client.post(link_for(replied, lead_delegate_user), SATISFIED).status_code == 302
+
+
+def test_making_the_password_unusable_revokes_the_links_too(client, replied, lead_delegate_user):
+    url = link_for(replied, lead_delegate_user)
+    lead_delegate_user.set_unusable_password()
+    lead_delegate_user.save(update_fields=["password"])
+    assert client.post(url, SATISFIED).status_code == 400
+    assert not Rating.objects.exists()
+
+
+def test_logging_in_does_not_revoke_the_link(client, replied, lead_delegate_user):
+    # Only the password is bound, not last_login: reading the e-mail after logging in still works.
+    url = link_for(replied, lead_delegate_user)
+    client.force_login(lead_delegate_user)
+    client.logout()
+    assert client.post(url, SATISFIED).status_code == 302
+
+
+def test_the_link_does_not_carry_the_password_hash(replied, lead_delegate_user):
+    token = links.rating_token(
+        suggestion_id=replied.pk,
+        round=1,
+        delegate_id=lead_delegate_user.delegate.pk,
+        user_id=lead_delegate_user.pk,
+    )
+    payload = signing.b64_decode(token.split(":", 1)[0].encode()).decode()
+    assert lead_delegate_user.password not in payload
+    assert lead_delegate_user.password.split("$")[-1] not in payload

@@ -11,7 +11,6 @@ from django.core.management import CommandError, call_command
 
 from notifications import reminders
 from notifications.models import EmailStatus, Kind, Notification
-from notifications.tasks import notify_replied
 from suggestions import workflow
 from suggestions.models import Publication, WorkdayCorrection
 from tests import factories
@@ -20,7 +19,7 @@ D = dt.date
 ASSIGNED_ON = D(2023, 1, 5)  # the 2nd session closed on 2023-01-05; reply due 3 months later
 REPLY_DUE = D(2023, 4, 5)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reminders_alone")]
 
 
 def recipients(kind: str) -> set[str]:
@@ -147,7 +146,7 @@ def test_a_bad_date_is_a_command_error(db):
 
 
 def test_an_email_task_enqueued_twice_sends_once(handled):
-    from notifications.tasks import send_notification_email
+    from notifications.email import send_notification_email
 
     reminders.run(today=D(2023, 4, 6))
     note = Notification.objects.get(kind=Kind.REPLY_OVERDUE, recipient__username="staff")
@@ -259,17 +258,6 @@ def test_no_rating_reminder_once_the_lead_has_rated(replied_on_spring_festival_e
     )
     reminders.run(today=D(2023, 2, 16))
     assert not Notification.objects.filter(kind__startswith="rating").exists()
-
-
-def test_the_reply_task_sends_the_rating_emails_once(
-    replied_on_spring_festival_eve, lead_delegate_user, co_proposer_user
-):
-    notify_replied.enqueue(suggestion_id=replied_on_spring_festival_eve.pk)
-    notify_replied.enqueue(suggestion_id=replied_on_spring_festival_eve.pk)
-    rating_mail = [m for m in mail.outbox if "请评价" in m.subject]
-    assert sorted(m.to[0] for m in rating_mail) == ["co_proposer@example.test", "lead_delegate@example.test"]
-    reminders.run(today=D(2023, 1, 21))  # the daily run finds them already sent
-    assert len([m for m in mail.outbox if "请评价" in m.subject]) == 2
 
 
 # ---------------------------------------------------------------------------

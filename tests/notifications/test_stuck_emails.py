@@ -18,7 +18,7 @@ D = dt.date
 TODAY = D(2023, 4, 6)  # the day after the reply deadline: two overdue reminders and one co-opinion
 DUMMY = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reminders_alone")]
 
 
 @pytest.fixture

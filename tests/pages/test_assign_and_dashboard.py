@@ -87,6 +87,7 @@ def test_assign_screen_is_for_staff_only(lead_handler, dashboard, suggestion, le
 def test_dashboard_shows_the_same_numbers_as_the_stats(client, replied, lead_delegate_user, staff):
     workflow.rate(suggestion=replied, attitude="satisfied", result="satisfied", by=lead_delegate_user)
     factories.SuggestionFactory(session=replied.session)
+    client.force_login(staff)  # the public counts only published replies (tests/api/test_stats.py)
     response = client.get(reverse("dashboard"))
     assert response.status_code == 200
     overview = stats.overview(Suggestion.objects.all())
@@ -110,6 +111,7 @@ def test_dashboard_ranks_departments_on_on_time_replies(
         workflow.acknowledge(suggestion=s, by=handler)
     factories.reply(on_time, lead_handler, replied_on=assigned_on + dt.timedelta(days=30))
     factories.reply(late, late_handler, replied_on=timezone.localdate())
+    client.force_login(staff)
     ranking = client.get(reverse("dashboard")).context["ranking"]
     assert [row["department_name"] for row in ranking] == ["太仓市发展和改革委员会", "太仓市交通运输局"]
 
@@ -148,3 +150,17 @@ def test_delegate_list_search(client, suggestion):
     lead = suggestion.lead_delegate
     html = client.get(reverse("delegate_list"), {"q": lead.name[1:]}).content.decode()
     assert lead.name in html
+
+
+def test_the_dashboard_and_the_report_say_what_each_figure_means(client, staff):
+    from suggestions.queries.stats import DEFINITIONS
+
+    factories.SuggestionFactory()  # a session to report on
+    client.force_login(staff)
+    for url in (reverse("dashboard"), reverse("reports:report")):
+        html = client.get(url).content.decode()
+        assert "指标口径" in html
+        assert str(DEFINITIONS["on_time_rate"]) in html and "应答复" in str(DEFINITIONS["on_time_rate"])
+        assert html.count("data-definition=") == len(DEFINITIONS)
+    cards = client.get(reverse("dashboard")).content.decode().split('class="cards"')[1].split("</ul>")[0]
+    assert cards.count('class="definition"') == 6  # under each card

@@ -84,8 +84,12 @@ def test_proposer_sees_the_unpublished_reply_and_the_rate_action(replied, lead_d
     assert step_url(replied, "rate") in html
 
 
-def test_handler_of_another_department_gets_404(assigned, other_handler):
-    assert login(other_handler).get(detail_url(assigned)).status_code == 404
+def test_handler_of_another_department_reads_only_the_public_part(assigned, other_handler, lead_handler):
+    workflow.log_contact(suggestion=assigned, method="meet", notes="面商纪要：很私密", by=lead_handler)
+    response = login(other_handler).get(detail_url(assigned))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "面商纪要" not in html and "可进行的操作" not in html
 
 
 def test_unknown_suggestion_is_404(client, db):
@@ -134,7 +138,7 @@ def test_acknowledge_twice_is_a_message_not_a_second_record(assigned, lead_handl
     client = login(lead_handler)
     client.post(step_url(assigned, "acknowledge"))
     response = client.post(step_url(assigned, "acknowledge"), follow=True)
-    assert "当前不能进行" in response.content.decode()
+    assert "当前不能进行「签收」：没有待签收的交办" in response.content.decode()  # and says why
     assert assigned.events.filter(kind=EventKind.ACKNOWLEDGE).count() == 1
 
 
@@ -191,13 +195,14 @@ def test_reply_form_shows_the_official_wording_of_each_category(in_progress, lea
 
 
 def test_reply_with_pdf_then_a_double_submit_creates_one_reply(in_progress, lead_handler):
+    factories.co_opinions(in_progress)  # a reply waits for the co-handlers' opinions
     client = login(lead_handler)
     response = client.post(step_url(in_progress, "reply"), {**REPLY_DATA, "pdf": pdf_upload()})
     assert response.status_code == 302
     answer = Reply.objects.get()
     assert answer.pdf.name.endswith(".pdf")
     again = client.post(step_url(in_progress, "reply"), {**REPLY_DATA, "pdf": pdf_upload()}, follow=True)
-    assert "当前不能进行" in again.content.decode()
+    assert "建议当前状态为「已答复」，不能进行「答复」。" in again.content.decode()
     assert Reply.objects.count() == 1
 
 

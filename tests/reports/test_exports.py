@@ -28,8 +28,13 @@ HEADERS = [
     "答复期限",
     "答复日期",
     "答复分类",
+    "文号",
+    "签发人",
+    "答复摘要",
+    "见面方式",
     "办理态度评价",
     "办理结果评价",
+    "代表意见",
     "状态",
     "办理轮次",
     "重点督办",
@@ -67,12 +72,16 @@ def test_the_excel_summary_holds_the_known_data(client, report_case, staff):
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert "attachment" in response["Content-Disposition"] and ".xlsx" in response["Content-Disposition"]
     sheet = load_workbook(io.BytesIO(response.content)).active
-    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    title, *rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
 
     assert sheet.title == "汇总表"
+    assert title[0] == f"{c.s1.session.name}代表建议办理情况汇总表（截至 {c.today.isoformat()}）"
+    assert sheet["A1"].font.b and sheet["A1"].font.sz == 14
     assert rows[0] == HEADERS
-    assert sheet.freeze_panes == "A2"
-    assert sheet["A1"].font.b
+    assert sheet.freeze_panes == "A3" and sheet["A2"].font.b
+    assert sheet.auto_filter.ref == f"A2:{chr(ord('A') + len(HEADERS) - 1)}{len(rows) + 1}"
+    assert sheet.print_title_rows == "$2:$2"  # the header repeats on every printed page
+    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.fitToWidth == 1
     assert sheet.column_dimensions["D"].width == 30 and sheet.column_dimensions["A"].width == 6
     assert [r[0] for r in rows[1:]] == sorted(s.number for s in (c.s1, c.s2, c.s3, c.s4, c.s5, c.s6))
 
@@ -90,30 +99,47 @@ def test_the_excel_summary_holds_the_known_data(client, report_case, staff):
         s1[8],
         s1[9],
         "A",
+        "太发改函〔2023〕12号",
+        "张三",
+        "经研究，答复如下：……",
+        "面商",
         "满意",
         "满意",
+        None,  # no comment
         "办结",
         1,
         "否",
     ]
     assert s1[8].date() == c.s1.due_date and s1[9].date() == ago(50)
-    assert sheet.cell(row=rows.index(s1) + 1, column=9).number_format == "yyyy-mm-dd"
+    assert sheet.cell(row=rows.index(s1) + 2, column=9).number_format == "yyyy-mm-dd"
 
     s2 = table["推进以港强市"]  # re-handled: round 2 due date, round 1's reply and its 不满意 rating
     assert s2[8].date() == c.s2.due_date and s2[9].date() == ago(10)
-    assert s2[10:] == ["B", "基本满意", "不满意", "办理中", 2, "否"]
+    assert s2[10:] == [
+        "B",
+        "太发改函〔2023〕20号",
+        "张三",
+        "经研究，答复如下：……",
+        None,  # by phone: no face-to-face meeting
+        "基本满意",
+        "不满意",
+        "问题没有解决",
+        "办理中",
+        2,
+        "否",
+    ]
 
     s3 = table["完善交通路网"]
-    assert s3[6:8] == ["太仓市交通运输局", None] and s3[9:] == [None, None, None, None, "办理中", 1, "是"]
-    assert table["加强河道治理"][6:] == [None, None, None, None, None, None, None, "已登记", 1, "否"]
-    assert table["优化营商环境"][13] == "已撤回"
+    assert s3[6:8] == ["太仓市交通运输局", None] and s3[9:] == [None] * 9 + ["办理中", 1, "是"]
+    assert table["加强河道治理"][6:] == [None] * 12 + ["已登记", 1, "否"]
+    assert table["优化营商环境"][18] == "已撤回"
 
 
 def test_a_formula_like_title_stays_text(client, staff):
     factories.SuggestionFactory(title='=HYPERLINK("http://x")')
     client.force_login(staff)
     response = client.get(reverse("reports:suggestions_xlsx"))
-    cell = load_workbook(io.BytesIO(response.content)).active["D2"]
+    cell = load_workbook(io.BytesIO(response.content)).active["D3"]
     assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
     [row] = get_csv(client)
     assert row["标题"].startswith("'=")
@@ -165,12 +191,22 @@ def test_the_public_export_holds_no_unpublished_reply_and_no_rating(client, repo
     )
 
 
-def test_a_handler_exports_only_their_departments_suggestions(client, report_case, co_handler):
+def test_a_handler_exports_every_suggestion_and_the_handling_of_their_own(client, report_case, co_handler):
     client.force_login(co_handler)
     rows = by_title(get_csv(client))
-    # 交通运输局 leads s3 and s5 and co-handles s1.
-    assert set(rows) == {"聚焦项目引建", "完善交通路网", "提升公共服务"}
+    # Signed in, a handler sees at least what the public sees: every suggestion's row ...
+    assert set(rows) == {
+        "聚焦项目引建",
+        "推进以港强市",
+        "完善交通路网",
+        "加强河道治理",
+        "提升公共服务",
+        "优化营商环境",
+    }
+    # ... and the handling record (the unpublished reply, the rating) of what its department handles:
+    # 交通运输局 leads s3 and s5 and co-handles s1, not s2.
     assert rows["提升公共服务"]["答复分类"] == "C" and rows["提升公共服务"]["办理结果评价"] == "基本满意"
+    assert rows["推进以港强市"]["答复分类"] == "" and rows["推进以港强市"]["代表意见"] == ""
 
 
 def test_a_delegate_sees_their_own_details_and_the_public_part_of_others(client, report_case):
@@ -258,7 +294,8 @@ def test_the_export_takes_a_constant_number_of_queries(
         if n % 2:
             workflow.assign(suggestion=s, lead=lead_department, co_handlers=[co_department], by=staff)
     client.force_login(staff)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(14):  # session, user, filters, 1 + 6 per chunk, the title row
         response = client.get(reverse(f"reports:suggestions_{fmt}"))
         body = b"".join(response.streaming_content) if fmt == "csv" else response.content
-    assert body.count(b"\n") > 60 if fmt == "csv" else len(load_workbook(io.BytesIO(body)).active["A"]) == 61
+    # the xlsx: a title row, the header and 60 rows
+    assert body.count(b"\n") > 60 if fmt == "csv" else len(load_workbook(io.BytesIO(body)).active["A"]) == 62

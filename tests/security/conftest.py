@@ -11,6 +11,10 @@ as every role and fails on any marker outside the role's set.
     S2  "TITLE-S2": proposed by D4 and D5 (no accounts), handled by department O (other_handler) only;
         its reply is published in full ("PUBLIC-REPLY-S2"), its contact and progress are not.
     S3  "TITLE-S3": registered, no department yet.
+    S4  "TITLE-S4": proposed and handled as S1 (the same followers); its reply of category B is
+        UNPUBLISHED and the lead delegate rated it 不满意 (issue 16.6's case: now 不满意待复核).
+    S5  "TITLE-S5": proposed and handled as S1; its reply of category B is published by TITLE ONLY (no
+        category, no text, no on-time for the public) and the lead delegate rated it 基本满意 (closed).
     D3  the other delegate (user other_delegate): proposes nothing here.
 """
 
@@ -52,11 +56,13 @@ S2_FOLLOWERS = frozenset({"OH", "staff", "dash"})
 
 # marker -> the roles that may read it
 MARKERS: dict[str, frozenset[str]] = {
-    # another department's work: a handler sees only the suggestions assigned to their department
-    "TITLE-S1": EVERYONE - {"OH"},
-    "TITLE-S2": EVERYONE - {"LH", "CH"},
-    "TITLE-S3": EVERYONE - {"LH", "CH", "OH"},
-    "PUBLIC-REPLY-S2": EVERYONE - {"LH", "CH"},
+    # the public part of every suggestion: every role sees at least what the public sees (issue 15.9)
+    "TITLE-S1": EVERYONE,
+    "TITLE-S2": EVERYONE,
+    "TITLE-S3": EVERYONE,
+    "PUBLIC-REPLY-S2": EVERYONE,
+    "TITLE-S4": EVERYONE,
+    "TITLE-S5": EVERYONE,
     # the handling record of S1 (and its unpublished reply) for those who follow it
     "SECRET-CONTACT-S1": S1_FOLLOWERS,
     "SECRET-PROGRESS-S1": S1_FOLLOWERS,
@@ -65,6 +71,10 @@ MARKERS: dict[str, frozenset[str]] = {
     "SECRET-REPLY-S1": S1_FOLLOWERS,
     "SECRET-LETTER-S1": S1_FOLLOWERS,
     "SECRET-RATING-S1": S1_FOLLOWERS,
+    "SECRET-REPLY-S4": S1_FOLLOWERS,
+    "SECRET-RATING-S4": S1_FOLLOWERS,
+    "SECRET-REPLY-S5": S1_FOLLOWERS,  # a title-only publication shows no text
+    "SECRET-RATING-S5": S1_FOLLOWERS,
     "SECRET-CONTACT-S2": S2_FOLLOWERS,
     "SECRET-PROGRESS-S2": S2_FOLLOWERS,
     # delegates' contact data: staff and the delegate themself
@@ -178,6 +188,29 @@ def build_world() -> World:
 
     s3 = factories.SuggestionFactory(title="TITLE-S3", proposers=[d4])
 
+    def replied_as_s1(title: str, reply_text: str):
+        s = factories.SuggestionFactory(title=title, proposers=[d1, d2])
+        workflow.assign(suggestion=s, lead=L, co_handlers=[C], by=staff)
+        workflow.acknowledge(suggestion=s, by=users["LH"])
+        workflow.acknowledge(suggestion=s, by=users["CH"])
+        workflow.give_co_opinion(suggestion=s, text="协办意见", by=users["CH"])
+        workflow.reply(suggestion=s, by=users["LH"], **reply_data(category="B", text=reply_text))
+        return s
+
+    s4 = replied_as_s1("TITLE-S4", "SECRET-REPLY-S4")
+    workflow.rate(
+        suggestion=s4,
+        attitude="unsatisfied",
+        result="unsatisfied",
+        comment="SECRET-RATING-S4",
+        by=users["lead"],
+    )
+    s5 = replied_as_s1("TITLE-S5", "SECRET-REPLY-S5")
+    workflow.publish(suggestion=s5, mode="title_only", by=staff)
+    workflow.rate(
+        suggestion=s5, attitude="satisfied", result="basically", comment="SECRET-RATING-S5", by=users["lead"]
+    )
+
     tokens = {role: Token.objects.create(user=user).key for role, user in users.items()}
     sessions = {}
     for role, user in users.items():
@@ -196,9 +229,13 @@ def build_world() -> World:
             "s1": s1.pk,
             "s2": s2.pk,
             "s3": s3.pk,
+            "s4": s4.pk,
+            "s5": s5.pk,
             "d1": d1.pk,
             "d4": d4.pk,
             "L": L.pk,
+            "C": C.pk,
+            "O": other.pk,
             "r1": reply1.pk,
             "r2": reply2.pk,
             "a1": assignment.pk,

@@ -238,12 +238,16 @@ def test_the_suggestion_form_cannot_touch_its_events_inline(world, s1):
         data[f"events-{index}-note"] = ["改写"]
         data[f"events-{index}-DELETE"] = ["on"]
     data["title"] = ["TITLE-S1 (edited)"]
+    data["reason"] = ["标题有误"]  # an edit is a correction: it needs its reason
 
     response = staff.post(url, data)
 
     assert response.status_code == 302, response.content[:2000]
     assert Suggestion.objects.get(pk=s1.pk).title == "TITLE-S1 (edited)"  # the form itself was accepted
-    assert event_rows(s1.pk) == before
+    after = event_rows(s1.pk)
+    assert after[: len(before)] == before  # the events are untouched ...
+    [(_id, kind, *_rest)] = after[len(before) :]
+    assert kind == "correct_text"  # ... and the correction is one more
 
 
 def test_the_suggestion_admin_cannot_delete_a_suggestion_with_events(world, s1):
@@ -301,6 +305,8 @@ def test_admin_edits_are_recorded_with_who_when_and_what(world, model, path, key
     url = f"/admin/{path}/{pk}/change/"
     data = change_form(staff, url)
     data[field] = [value]
+    if model in (Suggestion, Reply):
+        data["reason"] = ["核对后更正"]  # edits of a suggestion or a reply are corrections with a reason
     started = timezone.now()
 
     response = staff.post(url, data)

@@ -20,6 +20,7 @@ from rest_framework.test import APIClient
 from suggestions import workflow
 from suggestions.models import Assignment, Event, EventKind, Rating, Reply, Status, Suggestion
 from suggestions.workflow.invariants import violations
+from tests import factories
 from tests.conftest import postgres_only, row_locked_until_queued
 
 pytestmark = [postgres_only, pytest.mark.django_db(transaction=True)]
@@ -78,6 +79,7 @@ def reply_body(n: int) -> dict:
 
 
 def test_many_replies_at_once(in_progress, lead_handler, staff):
+    factories.co_opinions(in_progress)  # the reply waits for the co-handler's opinion
     users = [lead_handler, staff] * (THREADS // 2)
 
     results = race(in_progress.pk, [(u, "reply", reply_body(n)) for n, u in enumerate(users)])

@@ -47,8 +47,8 @@ def production_env(**extra: str) -> dict[str, str]:
         DJANGO_DEBUG="false",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
         DJANGO_ALLOWED_HOSTS="example.org",
-        **extra,
     )
+    env.update(extra)  # may replace the defaults above (the key, DEBUG)
     return env
 
 
@@ -447,6 +447,7 @@ def hostile(world) -> Suggestion:
     workflow.acknowledge(suggestion=s, department=lead, by=handler)
     workflow.log_contact(suggestion=s, method="meet", notes=HOSTILE, department=lead, by=handler)
     workflow.add_progress(suggestion=s, text=HOSTILE, department=lead, by=handler)
+    factories.co_opinions(s, text=HOSTILE)  # the reply waits for the co-handler's opinion
     workflow.reply(suggestion=s, by=staff, **reply_data(text=HOSTILE, signer=HOSTILE[:32]))
     workflow.publish(suggestion=s, mode="full", by=staff)
     workflow.rate(

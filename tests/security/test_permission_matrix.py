@@ -10,7 +10,8 @@ order of `ROLES` (see tests/security/conftest.py for who each role is and what S
     oth    a delegate with no suggestion  staff  committee staff;  dash  the dashboard account (by token)
 
 Codes: 200 / 201 allowed; 302 sent to a login page (the pages' or the admin's); 401 the API asks for
-credentials; 403 refused; 404 not even shown to exist. Whatever a role is allowed to read, the response
+credentials; 403 refused; 404 does not exist (every role sees at least the public part of every
+suggestion, so a handler of another department is refused, 403, not told "no such suggestion"). Whatever a role is allowed to read, the response
 is searched for every planted secret (`MARKERS`) the role may not read: contact data of delegates,
 unpublished replies and handling records, another department's suggestions.
 """
@@ -36,12 +37,12 @@ READ_MATRIX: list[tuple[str, str, str]] = [
     # --- pages --------------------------------------------------------------------------------------------
     ("home", "/", "                                                       200 200 200 200 200 200 200 200 200"),
     ("suggestion list", "/suggestions/", "                                200 200 200 200 200 200 200 200 200"),
-    ("S1 page", "/suggestions/{s1}/", "                                   200 200 200 200 200 200 404 200 200"),
-    ("S2 page (other department's)", "/suggestions/{s2}/", "              200 200 200 200 404 404 200 200 200"),
-    ("S3 page (registered)", "/suggestions/{s3}/", "                      200 200 200 200 404 404 404 200 200"),
+    ("S1 page", "/suggestions/{s1}/", "                                   200 200 200 200 200 200 200 200 200"),
+    ("S2 page (other department's)", "/suggestions/{s2}/", "              200 200 200 200 200 200 200 200 200"),
+    ("S3 page (registered)", "/suggestions/{s3}/", "                      200 200 200 200 200 200 200 200 200"),
     ("S1 letter PDF (unpublished)", "/replies/{r1}/letter.pdf", "         404 200 200 404 200 200 404 200 200"),
-    ("S1 publish step form", "/suggestions/{s1}/publish/", "              302 403 403 403 403 403 404 200 403"),
-    ("S3 assign step form", "/suggestions/{s3}/assign/", "                302 403 403 403 404 404 404 200 403"),
+    ("S1 publish step form", "/suggestions/{s1}/publish/", "              302 403 403 403 403 403 403 200 403"),
+    ("S3 assign step form", "/suggestions/{s3}/assign/", "                302 403 403 403 403 403 403 200 403"),
     ("assignment meeting (交办)", "/assign/", "                            302 403 403 403 403 403 403 200 403"),
     ("staff queue: review", "/queues/review/", "                          302 403 403 403 403 403 403 200 403"),
     ("staff queue: publication", "/queues/publication/", "                302 403 403 403 403 403 403 200 403"),
@@ -83,9 +84,9 @@ READ_MATRIX: list[tuple[str, str, str]] = [
     # --- REST API (reading is public, scoped by get_queryset) ---------------------------------------------
     ("API suggestions", "/api/v1/suggestions/", "                         200 200 200 200 200 200 200 200 200"),
     ("API suggestions export", "/api/v1/suggestions/export/", "           200 200 200 200 200 200 200 200 200"),
-    ("API S1", "/api/v1/suggestions/{s1}/", "                             200 200 200 200 200 200 404 200 200"),
-    ("API S2", "/api/v1/suggestions/{s2}/", "                             200 200 200 200 404 404 200 200 200"),
-    ("API S3", "/api/v1/suggestions/{s3}/", "                             200 200 200 200 404 404 404 200 200"),
+    ("API S1", "/api/v1/suggestions/{s1}/", "                             200 200 200 200 200 200 200 200 200"),
+    ("API S2", "/api/v1/suggestions/{s2}/", "                             200 200 200 200 200 200 200 200 200"),
+    ("API S3", "/api/v1/suggestions/{s3}/", "                             200 200 200 200 200 200 200 200 200"),
     ("API assignments", "/api/v1/assignments/", "                         200 200 200 200 200 200 200 200 200"),
     ("API S1 lead assignment", "/api/v1/assignments/{a1}/", "             404 200 200 404 200 200 404 200 200"),
     ("API contacts", "/api/v1/contacts/", "                               200 200 200 200 200 200 200 200 200"),
@@ -98,12 +99,12 @@ READ_MATRIX: list[tuple[str, str, str]] = [
     ("API S1 extension", "/api/v1/extension-requests/{extension1}/", "    404 200 200 404 200 200 404 200 200"),
     ("API replies", "/api/v1/replies/", "                                 200 200 200 200 200 200 200 200 200"),
     ("API S1 reply (unpublished)", "/api/v1/replies/{r1}/", "             404 200 200 404 200 200 404 200 200"),
-    ("API S2 reply (published)", "/api/v1/replies/{r2}/", "               200 200 200 200 404 404 200 200 200"),
+    ("API S2 reply (published)", "/api/v1/replies/{r2}/", "               200 200 200 200 200 200 200 200 200"),
     ("API ratings", "/api/v1/ratings/", "                                 200 200 200 200 200 200 200 200 200"),
     ("API S1 rating", "/api/v1/ratings/{rating1}/", "                     404 200 200 404 200 200 404 200 200"),
     ("API events", "/api/v1/events/", "                                   200 200 200 200 200 200 200 200 200"),
     ("API events export", "/api/v1/events/export/", "                     200 200 200 200 200 200 200 200 200"),
-    ("API S1 register event (public)", "/api/v1/events/{ev_register1}/", "200 200 200 200 200 200 404 200 200"),
+    ("API S1 register event (public)", "/api/v1/events/{ev_register1}/", "200 200 200 200 200 200 200 200 200"),
     ("API S1 contact event (private)", "/api/v1/events/{ev_contact1}/", " 404 200 200 404 200 200 404 200 200"),
     ("API delegates", "/api/v1/delegates/", "                             200 200 200 200 200 200 200 200 200"),
     ("API delegate D1", "/api/v1/delegates/{d1}/", "                      200 200 200 200 200 200 200 200 200"),
@@ -169,6 +170,21 @@ def test_the_markers_are_shown_where_allowed(world):
     assert "SECRET-LETTER-S1" in body_text(letter)
 
 
+@pytest.mark.parametrize("role", ["LH", "CH"])
+def test_a_handler_of_another_department_reads_only_the_public_part(world, role):
+    """S2 belongs to department O: S1's handlers read what the public reads of it, not its record."""
+    data = world.api(role).get(f"/api/v1/suggestions/{world.ids['s2']}/").json()
+    assert data["details_visible"] is False
+    assert data["contacts"] is None and data["progress_updates"] is None and data["assignments"] is None
+    (reply,) = data["replies"]  # published in full
+    assert reply["text"] == "PUBLIC-REPLY-S2" and reply["contact_person"] is None
+    assert reply["contact_phone"] is None
+    page = body_text(world.page(role).get(f"/suggestions/{world.ids['s2']}/"))
+    assert "TITLE-S2" in page and "PUBLIC-REPLY-S2" in page
+    assert "SECRET-CONTACT-S2" not in page and "SECRET-PROGRESS-S2" not in page
+    assert world.api(role).get("/api/v1/suggestions/999999/").status_code == 404  # 404: no such one
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_list_filters_do_not_reveal_hidden_rows(world, role):
     """Filtering the lists by another department or by text finds nothing the role may not read."""
@@ -196,27 +212,29 @@ def test_list_filters_do_not_reveal_hidden_rows(world, role):
 #                                                                           anon lead co  oth LH  CH  OH  staff dash
 # fmt: off
 ACTION_MATRIX: list[tuple[str, str, str]] = [
-    ("assign", "registered", "                                                401 403 403 403 404 404 404 200 403"),
-    ("not_accept", "registered", "                                            401 403 403 403 404 404 404 200 403"),
-    ("supervision", "registered", "                                           401 403 403 403 404 404 404 200 403"),
-    ("acknowledge", "assigned", "                                             401 403 403 403 200 200 404 200 403"),
-    ("request_reassignment", "assigned", "                                    401 403 403 403 200 200 404 403 403"),
-    ("approve_reassignment", "reassignment_requested", "                      401 403 403 403 403 403 404 200 403"),
-    ("reject_reassignment", "reassignment_requested", "                       401 403 403 403 403 403 404 200 403"),
-    ("contact", "in_progress", "                                              401 403 403 403 200 200 404 200 403"),
-    ("progress", "in_progress", "                                             401 403 403 403 200 200 404 200 403"),
-    ("co_opinion", "in_progress", "                                           401 403 403 403 403 200 404 200 403"),
-    ("request_extension", "in_progress", "                                    401 403 403 403 200 403 404 403 403"),
-    ("approve_extension", "extension_requested", "                            401 403 403 403 403 403 404 200 403"),
-    ("reject_extension", "extension_requested", "                             401 403 403 403 403 403 404 200 403"),
-    ("reply", "in_progress", "                                                401 403 403 403 200 403 404 200 403"),
-    ("rate", "replied", "                                                     401 200 200 403 403 403 404 200 403"),
-    ("close", "replied", "                                                    401 403 403 403 403 403 404 200 403"),
-    ("publish", "replied", "                                                  401 403 403 403 403 403 404 200 403"),
-    ("unpublish", "published", "                                              401 403 403 403 403 403 404 200 403"),
-    ("rehandle", "review", "                                                  401 403 403 403 403 403 404 200 403"),
-    ("withdraw", "assigned", "                                                401 200 403 403 403 403 404 200 403"),
-    ("follow_up", "closed", "                                                 401 403 403 403 200 403 404 200 403"),
+    ("assign", "registered", "                                                401 403 403 403 403 403 403 200 403"),
+    ("not_accept", "registered", "                                            401 403 403 403 403 403 403 200 403"),
+    ("supervision", "registered", "                                           401 403 403 403 403 403 403 200 403"),
+    ("merge", "assigned", "                                                   401 403 403 403 403 403 403 200 403"),
+    ("acknowledge", "assigned", "                                             401 403 403 403 200 200 403 200 403"),
+    ("request_reassignment", "assigned", "                                    401 403 403 403 200 200 403 403 403"),
+    ("approve_reassignment", "reassignment_requested", "                      401 403 403 403 403 403 403 200 403"),
+    ("reject_reassignment", "reassignment_requested", "                       401 403 403 403 403 403 403 200 403"),
+    ("contact", "in_progress", "                                              401 403 403 403 200 200 403 200 403"),
+    ("progress", "in_progress", "                                             401 403 403 403 200 200 403 200 403"),
+    ("co_opinion", "in_progress", "                                           401 403 403 403 403 200 403 200 403"),
+    ("request_extension", "in_progress", "                                    401 403 403 403 200 403 403 403 403"),
+    ("approve_extension", "extension_requested", "                            401 403 403 403 403 403 403 200 403"),
+    ("reject_extension", "extension_requested", "                             401 403 403 403 403 403 403 200 403"),
+    ("waive_co_opinion", "in_progress", "                                     401 403 403 403 403 403 403 200 403"),
+    ("reply", "co_opinion_given", "                                           401 403 403 403 200 403 403 200 403"),
+    ("rate", "replied", "                                                     401 200 200 403 403 403 403 200 403"),
+    ("close", "replied", "                                                    401 403 403 403 403 403 403 200 403"),
+    ("publish", "replied", "                                                  401 403 403 403 403 403 403 200 403"),
+    ("unpublish", "published", "                                              401 403 403 403 403 403 403 200 403"),
+    ("rehandle", "review", "                                                  401 403 403 403 403 403 403 200 403"),
+    ("withdraw", "assigned", "                                                401 200 403 403 403 403 403 200 403"),
+    ("follow_up", "closed", "                                                 401 403 403 403 200 403 403 200 403"),
 ]
 # fmt: on
 
@@ -246,7 +264,10 @@ def _prepare(world, state: str) -> int:
         workflow.request_reassignment(suggestion=s, reason="不属于本单位职责", by=u["LH"])
         return s.pk
     workflow.acknowledge(suggestion=s, by=u["LH"])
-    if state == "in_progress":
+    if state == "in_progress":  # the co-handler's opinion still awaited
+        return s.pk
+    if state == "co_opinion_given":
+        workflow.give_co_opinion(suggestion=s, text="协办意见", by=u["CH"])
         return s.pk
     if state == "extension_requested":
         s.refresh_from_db()
@@ -254,6 +275,7 @@ def _prepare(world, state: str) -> int:
             suggestion=s, requested_due=s.due_date + dt.timedelta(days=10), reason="需要协调", by=u["LH"]
         )
         return s.pk
+    workflow.give_co_opinion(suggestion=s, text="协办意见", by=u["CH"])  # the reply waits for it
     workflow.reply(suggestion=s, by=u["LH"], **reply_data(category="B"))
     if state == "replied":
         return s.pk
@@ -279,6 +301,7 @@ def _body(world, step: str, pk: int) -> dict:
         "assign": {"lead": world.ids["L"]},
         "not_accept": {"reason": "不属于建议范围"},
         "supervision": {"on": True},
+        "merge": {"other": _partner_number(pk), "note": "同一事项"},
         "acknowledge": {},
         "request_reassignment": {"reason": "不属于本单位职责"},
         "approve_reassignment": {"new_department": _other_department()},
@@ -286,6 +309,7 @@ def _body(world, step: str, pk: int) -> dict:
         "contact": {"method": "phone", "notes": "电话沟通"},
         "progress": {"text": "正在办理"},
         "co_opinion": {"text": "协办意见"},
+        "waive_co_opinion": {"reason": "协办单位逾期未提交意见"},
         "request_extension": {"requested_due": (due + dt.timedelta(days=10)).isoformat(), "reason": "协调"},
         "approve_extension": {},
         "reject_extension": {"note": "不同意延期"},
@@ -305,6 +329,14 @@ def _body(world, step: str, pk: int) -> dict:
         "withdraw": {"reason": "代表申请撤回"},
         "follow_up": {"text": "已落实"},
     }[step]
+
+
+def _partner_number(pk: int) -> int:
+    """A fresh suggestion of the same session to link with (并案办理)."""
+    from suggestions.models import Suggestion
+    from tests import factories
+
+    return factories.SuggestionFactory(session=Suggestion.objects.get(pk=pk).session, title="PARTNER").number
 
 
 def _other_department() -> int:

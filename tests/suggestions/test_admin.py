@@ -288,6 +288,10 @@ def test_a_full_cycle_through_the_admin(staff_client, staff):
             "department": fagai.pk,
         },
     )
+    # the lead replies once the co-handler's opinion is in (entered by staff on its behalf)
+    s = post_step(
+        staff_client, s, "co_opinion", {"text": "同意主办单位的办理方案。", "department": jiaotong.pk}
+    )
     s = post_step(staff_client, s, "reply", {**REPLY_DATA, "category": "B"})
     assert s.status == Status.REPLIED
     s = post_step(
@@ -315,6 +319,7 @@ def test_a_full_cycle_through_the_admin(staff_client, staff):
         (EventKind.ASSIGN, "registered", "assigned", 1, staff),
         (EventKind.ACKNOWLEDGE, "assigned", "in_progress", 1, staff),
         (EventKind.CONTACT, "in_progress", "in_progress", 1, staff),
+        (EventKind.CO_OPINION, "in_progress", "in_progress", 1, staff),
         (EventKind.REPLY, "in_progress", "replied", 1, staff),
         (EventKind.RATE, "replied", "review", 1, staff),
         (EventKind.REHANDLE, "review", "in_progress", 2, staff),
@@ -323,7 +328,13 @@ def test_a_full_cycle_through_the_admin(staff_client, staff):
         (EventKind.PUBLISH, "closed", "closed", 2, staff),
     ]
     on_behalf = {e.kind for e in s.events.all() if e.data.get("on_behalf")}
-    assert on_behalf == {EventKind.ACKNOWLEDGE, EventKind.CONTACT, EventKind.REPLY, EventKind.RATE}
+    assert on_behalf == {
+        EventKind.ACKNOWLEDGE,
+        EventKind.CONTACT,
+        EventKind.CO_OPINION,
+        EventKind.REPLY,
+        EventKind.RATE,
+    }
     assert s.events.get(kind=EventKind.RATE, round=1).data["delegate"] == lead.name
     assert {r.is_lead for r in s.ratings.all()} == {True}
 
@@ -390,7 +401,8 @@ def test_a_workflow_error_without_a_field_is_shown_on_the_form(staff_client, sta
     response = staff_client.post(step_url(s, "approve_extension"), {"due": too_late.isoformat(), "note": ""})
 
     assert response.status_code == 200
-    errors = response.context["form"].non_field_errors()
+    form = response.context["form"]
+    errors = [e for field_errors in form.errors.values() for e in field_errors]  # on the field sent
     assert any("六个月" in e for e in errors), errors
     assert _unchanged(s) == before
 
@@ -530,3 +542,127 @@ def test_the_follow_up_step_follows_the_latest_reply(staff_client, staff):
     a_reply = suggestion(5)  # an A reply: nothing promised
     workflow.close(suggestion=a_reply, reason="代表未评价", by=staff)
     assert staff_client.get(step_url(a_reply, "follow_up")).status_code == 302
+
+
+# ---------------------------------------------------------------------------
+# The data forms write through the workflow: registrations and corrections are events
+# ---------------------------------------------------------------------------
+
+
+def _form_values(form) -> dict:
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if isinstance(value, bool):
+            if value:
+                data[form.add_prefix(name)] = "on"
+        elif isinstance(value, list | tuple):
+            data[form.add_prefix(name)] = [str(v) for v in value]
+        elif value is not None:
+            data[form.add_prefix(name)] = str(value)
+    return data
+
+
+def change_form_data(response, **changes) -> dict:
+    """What the change form posts back unchanged, with ``changes`` applied (prefixed names as keys)."""
+    data = _form_values(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        data |= _form_values(formset.management_form)
+        for form in formset.forms:
+            data |= _form_values(form)
+    return data | changes
+
+
+def test_editing_a_title_in_the_admin_is_a_correction_with_a_reason(staff_client, staff):
+    s = suggestion(20)
+    response = staff_client.get(change_url(s))
+    data = change_form_data(response, title="更正后的标题")
+    response = staff_client.post(change_url(s), data)
+    assert response.status_code == 200  # no reason: the form says so
+    assert "reason" in response.context["adminform"].form.errors
+    s.refresh_from_db()
+    assert s.title != "更正后的标题"
+
+    response = staff_client.post(change_url(s), data | {"reason": "标题有错字"})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    s.refresh_from_db()
+    assert s.title == "更正后的标题"
+    event = s.events.latest("id")
+    assert (event.kind, event.actor, event.note) == (EventKind.CORRECT_TEXT, staff, "标题有错字")
+    assert event.data["changes"]["title"]["after"] == "更正后的标题"
+
+
+def test_saving_the_change_form_unchanged_records_nothing(staff_client):
+    s = suggestion(20)
+    events = Event.objects.count()
+    response = staff_client.post(change_url(s), change_form_data(staff_client.get(change_url(s))))
+    assert response.status_code == 302
+    assert Event.objects.count() == events
+
+
+def test_replacing_proposers_in_the_admin_is_a_correction(staff_client, staff):
+    s = suggestion(25)  # registered
+    assert s.status == Status.REGISTERED
+    response = staff_client.get(change_url(s))
+    data = change_form_data(response)
+    first = next(k for k in data if k.startswith("proposers-") and k.endswith("-delegate"))
+    newcomer = Delegate.objects.exclude(proposals__suggestion=s).first()
+    data[first] = str(newcomer.pk)
+    refused = staff_client.post(change_url(s), data)
+    assert refused.status_code == 200  # a reason is needed
+    response = staff_client.post(change_url(s), data | {"reason": "领衔代表有误"})
+    assert response.status_code == 302
+    s.refresh_from_db()
+    assert s.lead_delegate == newcomer
+    event = s.events.latest("id")
+    assert (event.kind, event.note) == (EventKind.REPLACE_PROPOSERS, "领衔代表有误")
+
+
+def test_a_reply_text_edited_in_the_admin_is_a_correction(staff_client, staff):
+    reply = suggestion(5).replies.get()
+    url = reverse("admin:suggestions_reply_change", args=[reply.pk])
+    data = _form_values(staff_client.get(url).context["adminform"].form) | {"text": "更正后的答复内容"}
+    assert staff_client.post(url, data).status_code == 200  # no reason
+    response = staff_client.post(url, data | {"reason": "答复内容录入有误"})
+    assert response.status_code == 302
+    reply.refresh_from_db()
+    assert reply.text == "更正后的答复内容"
+    event = reply.suggestion.events.latest("id")
+    assert (event.kind, event.actor, event.data["reply"]) == (EventKind.CORRECT_REPLY, staff, reply.pk)
+
+
+def test_the_add_form_refuses_what_register_refuses(staff_client):
+    theme = Theme.objects.get(ordinal=1)
+    lead = Delegate.objects.get(name="汪香元")
+    data = {
+        "session": theme.session_id,
+        "theme": theme.pk,
+        "number": 62,
+        "position": 1,  # taken: 一-1
+        "title": "新增建议",
+        "text": "内容",
+        "proposers-TOTAL_FORMS": 1,
+        "proposers-INITIAL_FORMS": 0,
+        "proposers-0-position": 1,
+        "proposers-0-delegate": lead.pk,
+    }
+    for prefix in ("assignments", "replies", "ratings", "events"):
+        data |= {f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0}
+    response = staff_client.post(reverse("admin:suggestions_suggestion_add"), data)
+    assert response.status_code == 200
+    assert not Suggestion.objects.filter(number=62).exists()
+    assert "该主题已有第 1 条" in response.content.decode()
+
+
+def test_moving_a_suggestion_to_another_sessions_theme_is_a_form_error(staff_client):
+    s = suggestion(20)
+    other = factories.ThemeFactory(
+        session=factories.SessionFactory(meeting=3, name="市十七届人大三次会议"), ordinal=1
+    )
+    data = change_form_data(staff_client.get(change_url(s)), theme=str(other.pk), reason="归错主题")
+    response = staff_client.post(change_url(s), data)
+    assert response.status_code == 200
+    assert "theme" in response.context["adminform"].form.errors
+    s.refresh_from_db()
+    assert s.theme != other

@@ -63,14 +63,18 @@ def test_a_workflow_step_changes_a_filtered_total_at_once(staff):
 def test_the_cached_total_is_per_query_and_per_user(staff):
     department = factories.DepartmentFactory()
     handler = factories.handler_user(department, username="cache_handler")
-    mine, other = factories.SuggestionFactory(), factories.SuggestionFactory()
+    other = factories.handler_user(factories.DepartmentFactory(), username="cache_other")
+    mine = factories.SuggestionFactory()
     workflow.assign(suggestion=mine, lead=department, on=dt.date(2023, 2, 1), by=staff)
-    assert token_client(staff).get("/api/v1/suggestions/").json()["count"] == 2
-    # same path, same data version, different scope: the handler's own total, not the staff's
-    assert token_client(handler).get("/api/v1/suggestions/").json()["count"] == 1
-    assert other.pk not in [
-        row["id"] for row in token_client(handler).get("/api/v1/suggestions/").json()["results"]
-    ]
+    workflow.acknowledge(suggestion=mine, by=handler)
+    factories.reply(
+        mine, handler, replied_on=dt.date(2023, 3, 1)
+    )  # unpublished: its department's and staff's
+    assert token_client(staff).get("/api/v1/replies/").json()["count"] == 1
+    # same path, same data version, different scope: each viewer's own total, never the staff's
+    assert token_client(other).get("/api/v1/replies/").json()["count"] == 0
+    assert token_client(handler).get("/api/v1/replies/").json()["count"] == 1
+    assert token_client(other).get("/api/v1/suggestions/").json()["count"] == 1  # the public part
 
 
 def test_a_second_request_reads_the_total_from_the_cache(staff):

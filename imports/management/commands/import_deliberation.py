@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from imports import importer
 from imports.deliberation import DeliberationError, read_document
+from imports.docx import DocumentTooLarge
 
 
 class Command(BaseCommand):
@@ -34,6 +35,8 @@ class Command(BaseCommand):
         try:
             text = read_document(path)
             plan = importer.import_text(text, by=by, dry_run=dry_run)
+        except DocumentTooLarge as error:  # refused before parsing
+            raise CommandError(f"{path}：{error.problems[0].message}") from None
         except DeliberationError as error:
             for problem in error.problems:
                 self.stderr.write(str(problem))

@@ -1,7 +1,12 @@
-"""send_reminders: store today's reminders and queue their e-mails; safe to run again (cron).
+"""send_reminders: store today's reminders and queue their e-mails now; safe to run again at any time.
 
-Each run is also the housekeeping pass: e-mails stuck in queued/sending (a dead worker) are queued again
-(reminders.run), and the failed logins older than the lockout window are deleted (purge_login_failures).
+The hourly pass runs on the task worker by itself (notifications/schedule.py, `run_reminders`); this is
+the manual pass, with options (another date, some kinds, a dry run, the failed e-mails again). Each run
+is also the housekeeping pass: e-mails stuck in queued/sending (a dead worker) are queued again
+(reminders.run), the failed logins older than the lockout window are deleted (purge_login_failures), and
+the statistics counter cells left at 0 are dropped (counters.prune).
+It also makes sure the worker's hourly chain is scheduled (schedule.ensure_scheduled), so a chain that
+was lost is back after one manual run.
 """
 
 from __future__ import annotations
@@ -11,8 +16,9 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.housekeeping import purge_login_failures
-from notifications import reminders
+from notifications import reminders, schedule
 from notifications.models import Kind
+from suggestions.queries import counters
 
 
 def _date(value: str) -> dt.date:
@@ -24,6 +30,7 @@ def _date(value: str) -> dt.date:
 
 class Command(BaseCommand):
     help = (
+        "Run the reminder pass now (the task worker runs it hourly by itself). "
         "Create today's reminders (due in 15 days, overdue, rating pending, publication pending) as in-app "
         "notifications and queue their e-mails for the task worker (manage.py db_worker). Idempotent: a "
         "reminder already stored for the same deadline is never sent again. Also queues again the e-mails "
@@ -62,3 +69,9 @@ class Command(BaseCommand):
             purged = purge_login_failures()
             if purged:
                 self.stdout.write(f"{purged} old login failures deleted")
+            pruned = counters.prune()
+            if pruned:
+                self.stdout.write(f"{pruned} statistics counter cells at 0 deleted")
+            row = schedule.ensure_scheduled()
+            if row is not None:
+                self.stdout.write(f"hourly pass on the task worker: next at {row.next_run_at.isoformat()}")

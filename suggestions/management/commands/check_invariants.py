@@ -14,8 +14,9 @@ SHOWN = 50
 
 class Command(BaseCommand):
     help = (
-        "Check one lead per round, ordered due dates, complete timelines and statuses that agree with "
-        "the records, over every suggestion (or the given ids). Exit status 1 when a rule is broken."
+        "Check one lead per round, ordered due dates, complete timelines, statuses that agree with the "
+        "records and the statistics facts, over every suggestion (or the given ids); over every suggestion "
+        "also the statistics counters. Exit status 1 when a rule is broken."
     )
 
     def add_arguments(self, parser) -> None:

@@ -2,34 +2,28 @@
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from delegates.models import Delegate
 from departments.models import Department
-from suggestions import workflow
-from suggestions.models import CongressSession, Status, Suggestion
+from suggestions import demo_story
+from suggestions.models import CongressSession
 from suggestions.policy.groups import ensure_role_groups
 from suggestions.queries import facts
 
-# username, display name, role, target (department or delegate name)
+# username, display name, role, target (department or delegate name): staff, the dashboard, and one
+# account for every department and lead delegate of the demo's story (suggestions/demo_story.py).
 DEMO_ACCOUNTS = [
     ("staff", "代表工委 工作人员", "staff", None),
-    ("fagai", "发改委 经办人", "handler", "太仓市发展和改革委员会"),
-    ("jiaotong", "交通运输局 经办人", "handler", "太仓市交通运输局"),
-    ("wangxiangyuan", "汪香元", "delegate", "汪香元"),
-    ("yangrui", "杨锐", "delegate", "杨锐"),
     ("dashboard", "大屏", "dashboard", None),
+    *((u, f"{d.removeprefix('太仓市')} 经办人", "handler", d) for u, d in demo_story.HANDLERS.items()),
+    *((u, name, "delegate", name) for u, name in demo_story.DELEGATES.items()),
 ]
-
-# A few assignments so that every role's screens have something in them.
-DEMO_ASSIGNMENTS = [
-    (1, "太仓市发展和改革委员会", ["太仓市交通运输局"]),
-    (5, "太仓市交通运输局", ["太仓港经济技术开发区管委会", "太仓市发展和改革委员会"]),
-    (8, "太仓市自然资源和规划局", ["太仓市交通运输局"]),
-    (16, "太仓市住房和城乡建设局", []),
-]
+# The accounts printed by `make run` (all the others are listed by `setup_demo --list`).
+SHOWN = ("staff", "fagai", "jiaotong", "zhujian", "wangxiangyuan", "zhengbinghua", "dashboard")
 
 
 class Command(BaseCommand):
@@ -37,6 +31,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--no-accounts", action="store_true", help="load the data only")
+        parser.add_argument("--list", action="store_true", help="list every demo account")
 
     def handle(self, *args, **options) -> None:
         if not CongressSession.objects.filter(term=17, meeting=2).exists():
@@ -52,18 +47,27 @@ class Command(BaseCommand):
             raise CommandError("Demo accounts are refused when DJANGO_DEBUG is off.")
         with transaction.atomic():
             users = self._accounts(staff_group, dashboard_group)
-            self._demo_assignments(users["staff"])
+            if demo_story.untouched():
+                demo_story.play(users["staff"], users)
+                self.stdout.write("played the 2023 handling story (交办会 2023-02-08 to 2023-06-20)")
         self.stdout.write(f"demo accounts (password: {settings.DEMO_PASSWORD}):")
         for username, display, role, target in DEMO_ACCOUNTS:
-            self.stdout.write(f"  {username:<15} {role:<10} {display}{' · ' + target if target else ''}")
+            if options["list"] or username in SHOWN:
+                self.stdout.write(f"  {username:<15} {role:<10} {display}{' · ' + target if target else ''}")
+        if not options["list"]:
+            self.stdout.write(
+                f"  … {len(DEMO_ACCOUNTS) - len(SHOWN)} more (one per department and lead delegate):"
+            )
+            self.stdout.write("    manage.py setup_demo --list")
 
     def _accounts(self, staff_group, dashboard_group) -> dict:
         User = get_user_model()
+        password = make_password(settings.DEMO_PASSWORD)
         users = {}
         for username, display, role, target in DEMO_ACCOUNTS:
             user, created = User.objects.get_or_create(username=username, defaults={"first_name": display})
             if created:
-                user.set_password(settings.DEMO_PASSWORD)
+                user.password = password  # hashed once: dozens of accounts, one slow hash
                 user.is_staff = role == "staff"
                 user.save()
             if role == "staff":
@@ -76,15 +80,3 @@ class Command(BaseCommand):
                 Delegate.objects.filter(name=target, user__isnull=True).update(user=user)
             users[username] = user
         return users
-
-    def _demo_assignments(self, staff) -> None:
-        for number, lead, co in DEMO_ASSIGNMENTS:
-            suggestion = Suggestion.objects.get(session__term=17, session__meeting=2, number=number)
-            if suggestion.status != Status.REGISTERED:
-                continue
-            workflow.assign(
-                suggestion=suggestion,
-                lead=Department.objects.get(name=lead),
-                co_handlers=list(Department.objects.filter(name__in=co)),
-                by=staff,
-            )

@@ -28,3 +28,29 @@ def current_session() -> CongressSession | None:
 def staff_only(request: HttpRequest) -> None:
     if not permissions.is_staff(request.user):
         raise PermissionDenied
+
+
+def chinese_empty_choices(form) -> None:
+    """The filter forms' empty choice says 全部 (all), not django-filter's ``---------``.
+
+    The FilterSet is shared with the API; the pages word its empty choices here, at the form level.
+    """
+    from django import forms as django_forms
+    from django.utils.translation import gettext as _
+
+    for name, field in form.fields.items():
+        label = _("默认排序") if name == "ordering" else _("全部")
+        if isinstance(field, django_forms.ModelChoiceField):
+            # Its widget iterates over this very field (no query here; the choices are read when shown).
+            if field.empty_label is not None:
+                field.empty_label = label
+            continue
+        if getattr(field, "empty_label", None) is not None:
+            field.empty_label = label
+        widget = field.widget
+        if not isinstance(widget, django_forms.Select) or isinstance(widget, django_forms.SelectMultiple):
+            continue
+        # The widget's choices may iterate over the class's field (deep copies): read them once, reword.
+        choices = list(widget.choices)
+        if choices and choices[0][0] == "":
+            widget.choices = [("", label), *choices[1:]]

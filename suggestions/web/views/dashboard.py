@@ -38,8 +38,12 @@ class Bar:
 
 
 def _bars(rows: list[tuple[str, float | None, str]], *, scale: float = 1.0) -> dict:
-    """Geometry of a horizontal bar chart drawn server-side as SVG (no script, no external asset)."""
-    row_height, label_width, bar_area = 28, 220, 300
+    """Geometry of a horizontal bar chart drawn server-side as SVG (no script, no external asset).
+
+    Each label sits on its own line above its bar, so the chart is narrow (360 units) and is drawn at
+    its own size: on a 375 px phone the 13-unit labels stay about 12 px high instead of shrinking.
+    """
+    row_height, label_height, bar_area, value_width = 42, 16, 300, 60
     bars = []
     for i, (label, value, text) in enumerate(rows):
         v = float(value or 0)
@@ -55,9 +59,9 @@ def _bars(rows: list[tuple[str, float | None, str]], *, scale: float = 1.0) -> d
     return {
         "bars": bars,
         "height": max(len(bars), 1) * row_height,
-        "label_width": label_width,
+        "label_height": label_height,
         "bar_area": bar_area,
-        "width": label_width + bar_area + 70,
+        "width": bar_area + value_width,
     }
 
 
@@ -70,22 +74,16 @@ def with_percents(row: dict) -> dict:
     return {**row, "pct": {key: _percent(value) for key, value in row.items() if key.endswith("_rate")}}
 
 
-def dashboard(request: HttpRequest) -> HttpResponse:
-    """统计: the committee's report figures (DOMAIN.md) as charts and tables, from `suggestions.queries.stats`."""
-    sessions = list(CongressSession.objects.all())
-    session = None
-    chosen = request.GET.get("session")
-    if chosen and chosen.isdigit():
-        session = next((x for x in sessions if x.pk == int(chosen)), None)
-    if session is None and sessions:
-        session = sessions[0]
-    qs = stats_queryset(request.user, session)
-    overview = with_percents(stats.overview(qs))
-    by_theme = [with_percents(row) for row in stats.by_theme(qs)]
-    by_department = [with_percents(row) for row in stats.by_department(qs)]
-    by_round = [with_percents(row) for row in stats.by_round(qs)]
-    by_month = [with_percents(row) for row in stats.by_month(qs)]
-    ranking = sorted(
+def chosen_session(request: HttpRequest, sessions: list[CongressSession]) -> CongressSession | None:
+    """The session named by ``?session=`` among ``sessions``, else the first (the newest)."""
+    chosen = request.GET.get("session", "")
+    session = next((x for x in sessions if chosen.isdigit() and x.pk == int(chosen)), None)
+    return session or (sessions[0] if sessions else None)
+
+
+def department_ranking(by_department: list[dict]) -> list[dict]:
+    """The departments with assignments, best on-time reply rate first (then satisfaction, volume, name)."""
+    return sorted(
         (row for row in by_department if row["assigned"]),
         key=lambda row: (
             -(row["on_time_rate"] or 0),
@@ -94,6 +92,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             row["department_name"],
         ),
     )
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """统计: the committee's report figures (DOMAIN.md) as charts and tables, from `suggestions.queries.stats`."""
+    sessions = list(CongressSession.objects.all())
+    session = chosen_session(request, sessions)
+    qs = stats_queryset(request.user, session)
+    overview = with_percents(stats.overview(qs))
+    by_theme = [with_percents(row) for row in stats.by_theme(qs)]
+    by_department = [with_percents(row) for row in stats.by_department(qs)]
+    by_round = [with_percents(row) for row in stats.by_round(qs)]
+    by_month = [with_percents(row) for row in stats.by_month(qs)]
+    ranking = department_ranking(by_department)
     context = {
         "sessions": sessions,
         "session": session,

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from delegates.models import Delegate
 from departments.models import Department
@@ -47,11 +50,7 @@ def home(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     context: dict = {"roles": r, "today": today}
     if r.staff:
-        context["queues"] = [
-            (queue, _with_suggestion_countdown(queue.rows(HOME_ROWS), today), queue.count())
-            for queue in QUEUES.values()
-        ]
-        context["registered_count"] = stats.cached_count(Suggestion.objects.filter(status=Status.REGISTERED))
+        context["tasks"] = _staff_tasks(today)
     if r.handler:
         inbox = _inbox_assignments(r)
         context["inbox"] = _with_countdown(list(inbox[:HOME_ROWS]), today)
@@ -67,6 +66,49 @@ def home(request: HttpRequest) -> HttpResponse:
         context["themes"] = _public_suggestions(user, session)
         context["overview"] = _overview(user, session)
     return render(request, "suggestions/home.html", context)
+
+
+@dataclass
+class Task:
+    """One line of the staff's task list: what waits, how many, and where to act."""
+
+    label: str
+    count: int
+    url: str
+    action: str
+    description: str = ""
+    slug: str = ""
+    rows: list = field(default_factory=list)
+
+
+def _staff_tasks(today: dt.date) -> dict:
+    """The staff home as a task list: the items with something to do first (with their first rows), the
+    empty ones after, muted, in one line."""
+    tasks = [
+        Task(
+            label=_("待交办"),
+            count=stats.cached_count(Suggestion.objects.filter(status=Status.REGISTERED)),
+            url=reverse("assign_bulk"),
+            action=_("去交办"),
+            description=_("已登记的建议，等待交办会确定承办单位。"),
+            slug="assign",
+        )
+    ]
+    for queue in QUEUES.values():
+        tasks.append(
+            Task(
+                label=str(queue.label),
+                count=queue.count(),
+                url=reverse("queue", args=[queue.slug]),
+                action=_("去处理"),
+                description=str(queue.description),
+                slug=queue.slug,
+            )
+        )
+    for task in tasks:
+        if task.count and task.slug in QUEUES:
+            task.rows = _with_suggestion_countdown(QUEUES[task.slug].rows(HOME_ROWS), today)
+    return {"todo": [t for t in tasks if t.count], "done": [t for t in tasks if not t.count]}
 
 
 @login_required

@@ -23,6 +23,7 @@ from suggestions.models import (
     ContactMethod,
     ContactRecord,
     Event,
+    EventKind,
     ExtensionRequest,
     HandlerRole,
     ProgressUpdate,
@@ -36,9 +37,17 @@ from suggestions.models import (
 from suggestions.policy import permissions, redaction
 from suggestions.policy.scoping import visible
 from suggestions.queries.filters import SuggestionFilter
-from suggestions.web.views.common import paginate
+from suggestions.web.views.common import chinese_empty_choices, paginate
 from suggestions.web.views.home import _with_suggestion_countdown
+from suggestions.web.views.progress import (
+    next_message,
+    on_behalf,
+    ordered_actions,
+    sees_internal_deadlines,
+    step_bar,
+)
 from suggestions.workflow import STEPS, available_steps
+from suggestions.workflow.ready import awaited_co_opinions
 
 # ---------------------------------------------------------------------------
 # The suggestion list and page
@@ -55,6 +64,7 @@ def suggestion_list(request: HttpRequest) -> HttpResponse:
     form = filterset.form
     form.fields["status"].widget = forms.CheckboxSelectMultiple(choices=form.fields["status"].choices)
     form.fields["category"].widget = forms.CheckboxSelectMultiple(choices=form.fields["category"].choices)
+    chinese_empty_choices(form)
     if not filterset.is_valid():
         page = paginate(request, queryset.none())
     else:
@@ -76,6 +86,7 @@ def suggestion_list(request: HttpRequest) -> HttpResponse:
             "more_open": any(request.GET.get(b.name) for b in more),
             "page_obj": page,
             "filtered": any(v for k, v in request.GET.items() if k != "page"),
+            "active_filters": len({k for k, v in request.GET.items() if v and k not in ("page", "ordering")}),
         },
     )
 
@@ -107,6 +118,7 @@ EVENT_FIELDS: dict[str, tuple[str, bool]] = {
     "result": (gettext_lazy("办理结果"), False),
     "fulfilled": (gettext_lazy("承诺已兑现"), False),
     "on_behalf": (gettext_lazy("代录"), False),
+    "merged_with": (gettext_lazy("并案建议"), True),
 }
 EVENT_VALUE_LABELS: dict[str, Callable[[str], str]] = {
     "method": lambda v: ContactMethod(v).label if v in ContactMethod.values else v,
@@ -114,6 +126,7 @@ EVENT_VALUE_LABELS: dict[str, Callable[[str], str]] = {
     "result": lambda v: Verdict(v).label if v in Verdict.values else v,
     "role": lambda v: HandlerRole(v).label if v in HandlerRole.values else v,
     "mode": lambda v: Publication(v).label if v in Publication.values else v,
+    "merged_with": lambda v: _("第%(n)s号") % {"n": v},
 }
 
 
@@ -153,15 +166,26 @@ def suggestion_detail(request: HttpRequest, pk: int) -> HttpResponse:
     replies = list(visible(Reply, user).filter(suggestion=s).select_related("department"))
     for answer in replies:
         answer.readable = redaction.fields_for(details=details, publication=answer.publication)
+    internal = sees_internal_deadlines(user, s)
+    current_reply = next((r for r in replies if r.round == s.round), None)
     context = {
         "s": s,
         "details": details,
+        "internal": internal,
+        "is_proposer": permissions.is_proposer(user, s),
         "today": today,
         "days_left": calendar.days_left(s.due_date, today) if s.status in OPEN_STATUSES else None,
         "proposers": s.ordered_proposers(),
         "events": events,
         "replies": replies,
-        "steps": available_steps(user, s),
+        "actions": ordered_actions(user, s, available_steps(user, s)),
+        "bar": step_bar(s, today=today, internal=internal, current_reply=current_reply),
+        # 并案办理: the suggestions it is linked with, read from its own events (no other query)
+        "merged": [
+            {"id": e.data["other_id"], "number": e.data.get("merged_with")}
+            for e in events
+            if e.kind == EventKind.MERGE and "other_id" in e.data
+        ],
     }
     if details:
         context.update(
@@ -181,12 +205,27 @@ def suggestion_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 visible(ExtensionRequest, user).filter(suggestion=s).select_related("assignment__department")
             ),
         )
+        # The handling records with nothing in them fold into one line.
+        context["empty_handling"] = [
+            str(label)
+            for key, label in (
+                ("contacts", gettext_lazy("沟通联系")),
+                ("progress", gettext_lazy("办理进度")),
+                ("opinions", gettext_lazy("协办意见")),
+                ("extensions", gettext_lazy("延期申请")),
+            )
+            if not context[key]
+        ]
         unpublished = [r for r in replies if not r.is_published]
-        if unpublished:
+        if unpublished and internal:
             context["publication_due"] = calendar.publication_due(unpublished[-1].replied_on)
-        current = next((r for r in replies if r.round == s.round), None)
-        if current and s.status == Status.REPLIED:
-            context["rating_due"] = calendar.rating_due(current.replied_on)
+        if current_reply and s.status == Status.REPLIED:
+            context["rating_due"] = calendar.rating_due(current_reply.replied_on)
+        if context["is_proposer"]:
+            me = permissions.roles(user).delegate_id
+            context["my_rating"] = next(
+                (r for r in context["ratings"] if r.delegate_id == me and r.round == s.round), None
+            )
     else:
         context["assignments"] = s.current_assignments()
     return render(request, "suggestions/suggestion_detail.html", context)
@@ -205,13 +244,24 @@ def suggestion_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     detail_url = reverse("suggestion_detail", args=[suggestion.pk])
     if not chosen.available(request.user, suggestion):
         # A second submit lands here once the first has changed the state: no second record.
-        messages.warning(request, _("当前不能进行「%(step)s」。") % {"step": chosen.label})
+        messages.warning(
+            request,
+            chosen.refusal(request.user, suggestion)
+            or _("当前不能进行「%(step)s」。") % {"step": chosen.label},
+        )
         return redirect(detail_url)
     form, done = take_step(request, chosen, suggestion)  # PermissionDenied propagates: 403
     if done is not None:
-        messages.success(request, _("已完成「%(step)s」。") % {"step": chosen.label})
+        suggestion = _visible_suggestion(request, pk)
+        messages.success(request, next_message(chosen.name, chosen.label, suggestion, done))
         return redirect(detail_url)
-    context = {"s": suggestion, "step": chosen, "form": form}
+    context = {
+        "s": suggestion,
+        "step": chosen,
+        "form": form,
+        "on_behalf": on_behalf(request.user, chosen.name, suggestion),
+        "warning": chosen.weight == "warning",
+    }
     if chosen.shows_reply:
         context["reply"] = (
             visible(Reply, request.user)
@@ -224,6 +274,24 @@ def suggestion_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             context["reply"].readable = redaction.reply_fields(request.user, context["reply"], suggestion)
     if step == "rate":
         context["rating_due"] = context["reply"] and calendar.rating_due(context["reply"].replied_on)
+    if step in ("rehandle", "close") and permissions.can_view_details(request.user, suggestion):
+        # The 不满意 that caused the review: its comment beside the decision.
+        context["unsatisfied_ratings"] = [
+            r
+            for r in visible(Rating, request.user)
+            .filter(suggestion=suggestion, round=suggestion.round)
+            .select_related("delegate")
+            if r.unsatisfied
+        ]
+    if step in ("reply", "waive_co_opinion"):
+        # The co-handlers' opinions beside the lead's reply, and those still awaited (the co-handling rule).
+        context["co_assignments"] = list(
+            suggestion.assignments.active()
+            .filter(round=suggestion.round, role=HandlerRole.CO)
+            .select_related("department", "opinion")
+            .order_by("department__name")
+        )
+        context["awaited"] = {a.pk for a in awaited_co_opinions(suggestion)}
     return render(request, "suggestions/suggestion_step.html", context)
 
 

@@ -1,0 +1,130 @@
+"""No key that anyone can read in this repository signs anything outside the tests (issue 16.1).
+
+Under pytest `config/checks.py` lets the test suite's own key through, so every test here starts a
+process of its own, configured as a deployment (no pytest in it): `manage.py check` (and so `check
+--deploy`, `runserver`), the WSGI and the ASGI application all refuse the test suite's key, a key copied
+from any tracked file, and the retired keys of the repository's history.
+"""
+
+from __future__ import annotations
+
+import string
+import subprocess
+
+import pytest
+from django.conf import settings as django_settings
+
+from tests.security.test_hardening import ROOT, production_env, run
+
+REPOSITORY_KEY = django_settings.TEST_SECRET_KEY
+
+# The retired keys, put together so that this file does not write them out (a key written in a tracked
+# file is refused for that alone, and these must be refused for being retired).
+OLD_SERVE_FALLBACK = "local-serve-only-" + string.digits + string.ascii_lowercase  # the Makefile's
+OLD_DEBUG_FALLBACK = "-".join(["dev", "only", "insecure", "key", "change", "me"])  # config/settings.py's
+
+
+def refused(result: subprocess.CompletedProcess, reason: str) -> None:
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert reason in output, output
+
+
+def test_the_suites_key_is_what_the_tests_sign_with():
+    assert django_settings.SECRET_KEY == REPOSITORY_KEY  # so the tests below try the key the suite uses
+
+
+def test_check_deploy_refuses_the_repositorys_key():
+    result = run(["manage.py", "check", "--deploy"], production_env(DJANGO_SECRET_KEY=REPOSITORY_KEY))
+    refused(result, "tracker.E001")
+    assert "written in this repository" in result.stderr
+
+
+def test_debug_mode_refuses_the_repositorys_key_too():
+    env = production_env(DJANGO_SECRET_KEY=REPOSITORY_KEY, DJANGO_DEBUG="true")
+    result = run(["manage.py", "check"], env)
+    refused(result, "tracker.E001")
+
+
+def test_debug_mode_refuses_a_missing_key():
+    env = production_env(DJANGO_DEBUG="true")
+    del env["DJANGO_SECRET_KEY"]
+    refused(run(["manage.py", "check"], env), "DJANGO_SECRET_KEY")
+
+
+@pytest.mark.parametrize("module", ["config.wsgi", "config.asgi"])
+def test_the_applications_refuse_the_repositorys_key(module):
+    """gunicorn (WSGI) and an ASGI server run no system checks: importing the application refuses."""
+    result = run(["-c", f"import {module}"], production_env(DJANGO_SECRET_KEY=REPOSITORY_KEY))
+    refused(result, "ImproperlyConfigured")
+    assert "written in this repository" in result.stderr
+
+
+@pytest.mark.parametrize("module", ["config.wsgi", "config.asgi"])
+def test_the_applications_start_with_a_key_of_ones_own(module):
+    code = f"import {module}; print(callable({module}.application))"
+    result = run(["-c", code], production_env())
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
+
+
+def test_a_key_copied_from_a_tracked_file_is_refused():
+    listed = subprocess.run(["git", "ls-files", "docs"], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert "docs/security.md" in listed.stdout.split()  # tracked
+    line = max((ROOT / "docs/security.md").read_text(encoding="utf-8").splitlines(), key=len)
+    key = line[:64]
+    assert len(key) >= 32  # not refused merely for being short
+    result = run(["manage.py", "check", "--deploy"], production_env(DJANGO_SECRET_KEY=key))
+    refused(result, "tracker.E001")
+    assert "written in this repository" in result.stderr
+
+
+@pytest.mark.parametrize("key", [OLD_SERVE_FALLBACK, OLD_DEBUG_FALLBACK], ids=["make-serve", "debug"])
+def test_check_deploy_refuses_the_retired_keys_of_the_history(key):
+    result = run(["manage.py", "check", "--deploy"], production_env(DJANGO_SECRET_KEY=key))
+    refused(result, "tracker.E001")
+    assert "retired key" in result.stderr
+
+
+def test_the_retired_keys_are_kept_as_digests_only():
+    import hashlib
+
+    from config import checks
+
+    source = (ROOT / "config/checks.py").read_text(encoding="utf-8")
+    for key in (OLD_SERVE_FALLBACK, OLD_DEBUG_FALLBACK):
+        assert hashlib.sha256(key.encode()).hexdigest() in checks.RETIRED_KEY_DIGESTS
+        assert key not in source
+
+
+FORGE = """
+import json, django
+django.setup()
+from django.conf import settings
+from django.core import signing
+from notifications import links
+
+claim = {"s": 1, "r": 1, "d": 1, "u": 1, "p": "0" * 32}
+forged = signing.dumps(claim, key=%(repository_key)r, salt=links.RATING_SALT)
+own = signing.dumps(claim, salt=links.RATING_SALT)
+try:
+    links.read_rating_token(forged)
+    verdict = "accepted"
+except signing.BadSignature:
+    verdict = "refused"
+print(json.dumps({"forged": verdict, "own": links.read_rating_token(own).user_id, "debug": settings.DEBUG}))
+"""
+
+
+def test_a_rating_link_forged_with_the_repositorys_key_is_refused_outside_the_tests():
+    """With the repository's key the application does not start (above), so nothing is signed with it;
+    with a key of its own it refuses a link forged with the repository's key (the view answers 400 to
+    BadSignature: tests/notifications/test_rating_link.py) and reads its own."""
+    import json
+
+    result = run(["-c", FORGE % {"repository_key": REPOSITORY_KEY}], production_env())
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"forged": "refused", "own": 1, "debug": False}
+
+    started = run(["-c", "import config.wsgi"], production_env(DJANGO_SECRET_KEY=REPOSITORY_KEY))
+    refused(started, "ImproperlyConfigured")
