@@ -102,7 +102,7 @@ def awaited_co_opinions(suggestion: Suggestion, on: dt.date | None = None) -> li
         for a in suggestion.assignments.active()
         .filter(round=suggestion.round, role=HandlerRole.CO, opinion__isnull=True, due_date__gte=on)
         .select_related("department")
-        .order_by("department__name")
+        .order_by("department__sort_order", "department__name")
         if a.department_id not in waived
     ]
 

@@ -129,3 +129,32 @@ def test_the_admin_shows_and_takes_the_same_boxes(suggestion, staff):
         (fagai.pk, HandlerRole.LEAD),
         (jiaotong.pk, HandlerRole.CO),
     }
+
+
+def test_no_step_page_renders_a_ctrl_click_multi_select(rf, replied, staff):
+    """Every workflow step's page form (suggestions.workflow.STEPS), rendered by the step page's template:
+    some-of-a-list fields are pickers of checkboxes, never a ``<select multiple>``."""
+    from django.template.loader import render_to_string
+
+    from suggestions.workflow import STEPS
+
+    assert {"assign", "contact", "rehandle"} <= set(STEPS)
+    request = rf.get("/")
+    request.user = staff
+    for name, chosen in STEPS.items():
+        form = chosen.form_class()(suggestion=replied, user=staff)
+        html = render_to_string(
+            "suggestions/suggestion_step.html",
+            {"s": replied, "step": chosen, "form": form, "on_behalf": False, "warning": False},
+            request=request,
+        )
+        assert '<form method="post"' in html, name
+        selects = re.findall(r"<select[^>]*>", html)
+        assert not [tag for tag in selects if re.search(r"\smultiple\b", tag)], name
+        multiple = [
+            f
+            for f, field in form.fields.items()
+            if hasattr(field, "queryset") and field.widget.allow_multiple_selected
+        ]
+        for field_name in multiple:
+            assert f'type="checkbox" name="{field_name}"' in html, (name, field_name)

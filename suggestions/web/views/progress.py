@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from suggestions import calendar
-from suggestions.models import HandlerRole, Reply, Status, Suggestion
+from suggestions.models import Assignment, HandlerRole, Reply, Status, Suggestion
 from suggestions.policy import permissions
 
 STAGES: list[tuple[str, object]] = [
@@ -182,6 +182,9 @@ def next_message(step_name: str, label: str, s: Suggestion, result: object) -> s
             }
         return text
     if step_name == "acknowledge":
+        if isinstance(result, Assignment) and result.role == HandlerRole.CO:
+            # The co-handler's opinion: due a month after assignment (no later than the lead's reply due).
+            return _("已签收。请在 %(due)s 前提出协办意见（主办单位答复前）。") % {"due": d(result.due_date)}
         if s.status == Status.IN_PROGRESS and s.due_date:
             return _("已签收。请在 %(due)s 前答复；建议先与领衔代表%(name)s面商。") % {
                 "due": d(s.due_date),

@@ -19,6 +19,7 @@ from suggestions import calendar
 from suggestions.forms import take_step
 from suggestions.models import (
     OPEN_STATUSES,
+    AssignmentStatus,
     CoHandlerOpinion,
     ContactMethod,
     ContactRecord,
@@ -154,6 +155,18 @@ def _visible_suggestion(request: HttpRequest, pk: int) -> Suggestion:
     return suggestion
 
 
+def _with_state(assignments, replies: list[Reply]) -> list:
+    """The assignments, each with ``unacknowledged_after_reply``: a co-handler that never acknowledged
+    while the lead department has replied in its round (no longer 待签收: nothing waits for it)."""
+    replied_rounds = {r.round for r in replies}
+    rows = list(assignments)
+    for a in rows:
+        a.unacknowledged_after_reply = (
+            a.role == HandlerRole.CO and a.status == AssignmentStatus.PENDING and a.round in replied_rounds
+        )
+    return rows
+
+
 def suggestion_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """建议详情: text, proposers, departments, due dates, timeline, replies and ratings, and the actions."""
     user = request.user
@@ -189,7 +202,9 @@ def suggestion_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if details:
         context.update(
-            assignments=list(s.assignments.select_related("department").order_by("round", "-role", "id")),
+            assignments=_with_state(
+                s.assignments.select_related("department").order_by("round", "-role", "id"), replies
+            ),
             ratings=list(visible(Rating, user).filter(suggestion=s).select_related("delegate")),
             contacts=list(
                 visible(ContactRecord, user)
@@ -289,7 +304,7 @@ def suggestion_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             suggestion.assignments.active()
             .filter(round=suggestion.round, role=HandlerRole.CO)
             .select_related("department", "opinion")
-            .order_by("department__name")
+            .order_by("department__sort_order", "department__name")
         )
         context["awaited"] = {a.pk for a in awaited_co_opinions(suggestion)}
     return render(request, "suggestions/suggestion_step.html", context)
