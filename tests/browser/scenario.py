@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 
 from delegates.models import Delegate
+from notifications.links import rating_path
 from suggestions import workflow
 from suggestions.models import Publication, Suggestion
 from suggestions.policy.groups import ensure_role_groups
@@ -23,6 +25,8 @@ class Scenario:
     dashboard: User
     me: Delegate
     registered: Suggestion
+    assigned: Suggestion
+    reassign: Suggestion
     in_progress: Suggestion
     replied: Suggestion
     review: Suggestion
@@ -45,11 +49,24 @@ def build() -> Scenario:
         return factories.SuggestionFactory(title=title, text=text, proposers=[me, other])
 
     registered = new("加强生态保护", "建议加强长江岸线生态保护。")
+    assigned = new("建设口袋公园", "建议在老城区利用边角地建设口袋公园。")
+    reassign = new("改善公交线网", "建议优化城区公交线网，方便群众出行。")
     in_progress = new("聚焦项目引建", "大抓项目、抓大项目，以项目建设牵引有效投资。")
     replied = new("优化营商环境", "建议进一步优化营商环境，提升政务服务效率。")
     review = new("完善综合交通", "建议加快推进综合交通体系建设。")
-    for s in (in_progress, replied, review):
+    for s in (assigned, reassign, in_progress, replied, review):
         workflow.assign(suggestion=s, lead=lead, co_handlers=[co], by=staff)
+    # 签收 and 申请调整 wait on one; on another the co-handler asked to be replaced and the lead for more time.
+    workflow.request_reassignment(suggestion=reassign, reason="该事项不属于本单位职责。", by=co_handler)
+    workflow.acknowledge(suggestion=reassign, by=handler)
+    reassign.refresh_from_db()
+    workflow.request_extension(
+        suggestion=reassign,
+        requested_due=reassign.due_date + dt.timedelta(days=30),
+        reason="需协调多个部门，申请延期一个月。",
+        by=handler,
+    )
+    for s in (in_progress, replied, review):
         workflow.acknowledge(suggestion=s, by=handler)
         workflow.acknowledge(suggestion=s, by=co_handler)
     for s in (replied, review):
@@ -62,7 +79,7 @@ def build() -> Scenario:
         comment="项目推进时间过长，希望明确时间表。",
         by=delegate,
     )
-    for s in (registered, in_progress, replied, review):
+    for s in (registered, assigned, reassign, in_progress, replied, review):
         s.refresh_from_db()
     return Scenario(
         staff=staff,
@@ -72,6 +89,8 @@ def build() -> Scenario:
         dashboard=dashboard,
         me=me,
         registered=registered,
+        assigned=assigned,
+        reassign=reassign,
         in_progress=in_progress,
         replied=replied,
         review=review,
@@ -80,8 +99,12 @@ def build() -> Scenario:
 
 
 def pages(sc: Scenario) -> dict[str, tuple[User | None, list[str]]]:
-    """Each role's main pages."""
+    """Each role's main pages, and every step page the scenario offers that role (its form, not a redirect)."""
     d = lambda s: f"/suggestions/{s.pk}/"  # noqa: E731
+    # 免登录评价: the signed link of the notification e-mail, opened without a session.
+    rating_link = rating_path(
+        suggestion_id=sc.replied.pk, round=sc.replied.round, delegate_id=sc.me.pk, user_id=sc.delegate.pk
+    )
     return {
         "public": (
             None,
@@ -94,6 +117,7 @@ def pages(sc: Scenario) -> dict[str, tuple[User | None, list[str]]]:
                 "/delegates/",
                 f"/delegates/{sc.me.pk}/",
                 "/accounts/login/",
+                rating_link,
             ],
         ),
         "staff": (
@@ -105,6 +129,14 @@ def pages(sc: Scenario) -> dict[str, tuple[User | None, list[str]]]:
                 d(sc.registered),
                 d(sc.in_progress),
                 d(sc.review),
+                d(sc.reassign),
+                f"{d(sc.registered)}assign/",
+                f"{d(sc.reassign)}approve_reassignment/",
+                f"{d(sc.reassign)}reject_reassignment/",
+                f"{d(sc.reassign)}approve_extension/",
+                f"{d(sc.reassign)}reject_extension/",
+                f"{d(sc.in_progress)}waive_co_opinion/",
+                f"{d(sc.review)}publish/",
                 f"{d(sc.review)}rehandle/",
                 f"{d(sc.review)}close/",
                 f"{d(sc.registered)}not_accept/",
@@ -117,6 +149,8 @@ def pages(sc: Scenario) -> dict[str, tuple[User | None, list[str]]]:
                 "/import/",
                 "/delegates/",
                 "/notifications/",
+                "/accounts/tokens/",
+                "/routing/repeated/",
             ],
         ),
         "handler": (
@@ -126,19 +160,32 @@ def pages(sc: Scenario) -> dict[str, tuple[User | None, list[str]]]:
                 "/inbox/",
                 "/suggestions/",
                 d(sc.in_progress),
+                f"{d(sc.assigned)}acknowledge/",
+                f"{d(sc.assigned)}request_reassignment/",
+                f"{d(sc.in_progress)}request_extension/",
                 f"{d(sc.in_progress)}contact/",
                 f"{d(sc.in_progress)}reply/",
                 f"{d(sc.in_progress)}progress/",
                 "/notifications/",
             ],
         ),
-        "co_handler": (sc.co_handler, ["/", "/inbox/", d(sc.in_progress), f"{d(sc.in_progress)}co_opinion/"]),
+        "co_handler": (
+            sc.co_handler,
+            [
+                "/",
+                "/inbox/",
+                d(sc.in_progress),
+                f"{d(sc.assigned)}acknowledge/",
+                f"{d(sc.in_progress)}co_opinion/",
+            ],
+        ),
         "delegate": (
             sc.delegate,
             [
                 "/",
                 "/mine/",
                 d(sc.replied),
+                f"{d(sc.replied)}rate/",
                 d(sc.review),
                 d(sc.in_progress),
                 f"/delegates/{sc.me.pk}/",

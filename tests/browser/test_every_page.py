@@ -1,4 +1,6 @@
-"""Every main page of every role, at 375 px and 1366 px, in Chromium.
+"""Every main page of every role, at 375 px and 1366 px, in Chromium: the lists, the suggestion pages, each
+step's page (交办, 签收, 申请调整 and its decisions, 申请延期 and its decisions, 准予先行答复, 答复, 评价, 公开答复 …),
+the one-click rating link, the tokens page and the repeated-topics page (tests/browser/scenario.py).
 
 On each page: no sideways scroll, no console error or uncaught script error, no CSP violation, and, on a
 Chinese page, no English word of the interface and no Django ``---------`` (the text of the page, its
@@ -30,10 +32,11 @@ pytestmark = [
 ALLOWED_WORDS = {"API", "PDF", "Excel", "CSV", "UTF-", "GB", "MB", "docx", "txt"}
 
 # The text a reader meets, including what is folded away, the options of a select and what only a screen
-# reader says; the language switch (lang="en") and scripts are not the page's words.
+# reader says; the language switch (lang="en"), scripts and code a program types (<code>: a request header,
+# an address of the API) are not the page's words.
 PAGE_WORDS = """
 () => {
-  const skip = "script, style, template, [lang='en'], [translate='no']";
+  const skip = "script, style, template, code, [lang='en'], [translate='no']";
   const parts = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   while (walker.nextNode()) {
@@ -65,6 +68,8 @@ def check_page(page, url: str, allowed: set[str]) -> list[str]:
     problems = []
     if response is None or response.status >= 400:
         problems.append(f"HTTP {response.status if response else '?'}")
+    if page.url != url:  # a step not offered now sends back to the suggestion: its form went unchecked
+        problems.append(f"redirected to {page.url}")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     if overflow > 0:
         problems.append(f"scrolls sideways by {overflow}px")
