@@ -1,4 +1,5 @@
-"""交办 in the browser: pick rows, search the picker, apply one choice to the picked rows, assign."""
+"""交办 in the browser: pick rows, search the picker, apply one choice to the picked rows, assign; the single
+交办 step's and 记录沟通's searchable pickers of checkboxes."""
 
 from __future__ import annotations
 
@@ -115,3 +116,53 @@ def test_merge_then_assign_with_the_linked_suggestions_departments(browser, live
     roles = {a.department_id: a.role for a in Suggestion.objects.get(pk=second.pk).assignments.all()}
     assert roles == {lead.pk: HandlerRole.LEAD, co.pk: HandlerRole.CO}
     assert Event.objects.filter(kind=EventKind.MERGE, suggestion__in=[first, second]).count() == 2
+
+
+def test_the_single_assign_step_and_the_contact_step_pick_with_searchable_checkboxes(browser, live_server):
+    """交办 one suggestion: 协办单位 found by typing, ticked, named in the summary line; then 记录沟通 picks the
+    proposers the same way. No select[multiple] on either page."""
+    ensure_role_groups()
+    staff = factories.staff_user(username="one_staff")
+    lead = Department.objects.create(name="太仓市交通运输局", short_name="交通运输局", kind="government")
+    co = Department.objects.create(name="太仓市沙溪镇", short_name="沙溪镇", kind="town")
+    other = Department.objects.create(name="太仓市教育局", short_name="教育局", kind="government")
+    handler = factories.handler_user(lead, username="one_jiaotong")
+    s = factories.SuggestionFactory(title="改善镇区道路")
+
+    page = new_page(browser, live_server, staff, viewport=PHONE)
+    page.goto(f"{live_server.url}/suggestions/{s.pk}/assign/")
+    assert page.locator("select[multiple]").count() == 0
+    page.select_option("select[name=lead]", str(lead.pk))
+    page.click("form.stacked [data-picker] > summary")
+    page.fill("#id_co_handlers_search", "沙溪")
+    assert page.is_hidden(f"form.stacked label[data-picker-item]:has(input[value='{other.pk}'])")
+    assert page.is_hidden(
+        f"form.stacked fieldset.picker-group:has(input[value='{other.pk}'])"
+    )  # its group too
+    page.check(f"form.stacked input[name=co_handlers][value='{co.pk}']")
+    assert page.inner_text("form.stacked [data-picker-chosen]") == "太仓市沙溪镇"
+    page.fill("#id_co_handlers_search", "")
+    assert page.is_visible(f"form.stacked label[data-picker-item]:has(input[value='{other.pk}'])")
+    page.click("form.stacked button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/suggestions/{s.pk}/")
+    assert page.problems == []
+    page.context.close()
+    roles = {a.department_id: a.role for a in Suggestion.objects.get(pk=s.pk).assignments.all()}
+    assert roles == {lead.pk: HandlerRole.LEAD, co.pk: HandlerRole.CO}
+
+    from suggestions import workflow
+
+    workflow.acknowledge(suggestion=s, by=handler)
+    s = Suggestion.objects.get(pk=s.pk)
+    co_proposer = s.co_proposers[0]
+    page = new_page(browser, live_server, handler, viewport=PHONE)
+    page.goto(f"{live_server.url}/suggestions/{s.pk}/contact/")
+    assert page.locator("select[multiple]").count() == 0
+    assert page.evaluate("document.querySelector('form.stacked [data-picker]').open") is True
+    page.fill("#id_delegates_search", co_proposer.name)
+    assert page.is_hidden(f"label[data-picker-item]:has-text('{s.lead_delegate.name}')")
+    page.check(f"input[name=delegates][value='{co_proposer.pk}']")
+    assert page.inner_text("form.stacked [data-picker-chosen]") == co_proposer.name
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page.problems == []
+    page.context.close()
