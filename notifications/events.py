@@ -40,7 +40,9 @@ def _round_departments(event, *, role: str | None = None) -> list[Assignment]:
     qs = Assignment.objects.active().filter(suggestion_id=event.suggestion_id, round=event.round)
     if role:
         qs = qs.filter(role=role)
-    return list(qs.select_related("department").order_by("role", "department__sort_order", "department__name"))
+    return list(
+        qs.select_related("department").order_by("role", "department__sort_order", "department__name")
+    )
 
 
 def _assigned(event) -> list[Notification]:
