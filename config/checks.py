@@ -4,7 +4,7 @@ The rating links, sessions and password-reset tokens are signed with ``SECRET_KE
 the repository (the test suite's, an old fallback still in its history) would let anyone mint a
 one-click rating link, so outside the tests such a key is an error of the system checks (``manage.py
 check``, ``check --deploy``, ``runserver``) and stops the WSGI and ASGI applications before they serve
-a request.
+a request. The same holds for a key of ``SECRET_KEY_FALLBACKS``, which would still verify what it signed.
 """
 
 from __future__ import annotations
@@ -54,24 +54,38 @@ def _repository_text() -> str:
     return "\n".join(chunks)
 
 
-def key_problem(key: str | None) -> str | None:
-    """Why ``key`` may not sign anything here (None when it may)."""
+def key_problem(key: str | None, name: str = "DJANGO_SECRET_KEY") -> str | None:
+    """Why ``key`` (called ``name`` in the message) may not sign anything here (None when it may)."""
     if getattr(settings, "TESTING", False):
         return None
+    key = (key or "").strip()  # a copied key with a stray space or newline is the same key
     if not key:
-        return "DJANGO_SECRET_KEY is not set."
+        return f"{name} is not set."
     if key == getattr(settings, "TEST_SECRET_KEY", None) or (len(key) >= 8 and key in _repository_text()):
-        return "DJANGO_SECRET_KEY is written in this repository; anyone could sign with it."
+        return f"{name} is written in this repository; anyone could sign with it."
     if hashlib.sha256(key.encode()).hexdigest() in RETIRED_KEY_DIGESTS:
-        return "DJANGO_SECRET_KEY is a retired key from this repository's history; anyone could sign with it."
+        return f"{name} is a retired key from this repository's history; anyone could sign with it."
     if len(key) < 32:
-        return "DJANGO_SECRET_KEY is shorter than 32 characters."
+        return f"{name} is shorter than 32 characters."
+    return None
+
+
+def known_key_problem() -> str | None:
+    """The problem of the key that signs, or of a fallback key that still verifies (a forged link
+    verified by a known fallback is as good as one signed with it)."""
+    problem = key_problem(settings.SECRET_KEY)
+    if problem is not None:
+        return problem
+    for fallback in getattr(settings, "SECRET_KEY_FALLBACKS", []):
+        problem = key_problem(fallback, "A key of SECRET_KEY_FALLBACKS")
+        if problem is not None:
+            return problem
     return None
 
 
 @register("security")
 def secret_key_check(app_configs=None, **kwargs) -> list[Error]:
-    problem = key_problem(settings.SECRET_KEY)
+    problem = known_key_problem()
     if problem is None:
         return []
     return [
@@ -85,6 +99,6 @@ def secret_key_check(app_configs=None, **kwargs) -> list[Error]:
 
 def refuse_known_secret_key() -> None:
     """For the WSGI/ASGI start (gunicorn runs no system checks)."""
-    problem = key_problem(settings.SECRET_KEY)
+    problem = known_key_problem()
     if problem is not None:
         raise ImproperlyConfigured(problem)
