@@ -7,7 +7,8 @@ role may read of it (issue 16.6). See tests/security/conftest.py for the world:
     S4  reply B UNPUBLISHED, the lead delegate's 不满意 rating (the issue's case);
     S5  reply B published by TITLE ONLY, the lead delegate's 基本满意 rating.
 
-For every role and every filter of the statistics narrowed to one suggestion (or to a few), the reply and
+For every role and every filter of the statistics narrowed to one suggestion (or to a few: the number,
+the theme, the proposer, the department, the category, the status, the round, the reply date), the reply and
 rating figures count only what the same role reads of those suggestions through /api/v1/replies/ and
 /api/v1/ratings/ (and the public rule of ratings: a lead delegate's rating counts once the rated reply is
 published, in full or by title).
@@ -125,6 +126,11 @@ def _n(world: World, name: str) -> str:
     return str(_number(world, name))
 
 
+def _theme(world: World) -> str:
+    """The world's one theme (every suggestion is under it): with q it narrows to one suggestion."""
+    return str(world.ids["theme"])
+
+
 # The statistics endpoints' filters (suggestions/queries/filters.py's SuggestionFilter), narrowed to one
 # suggestion where the world allows it. session/status alone are read from the counters' cells; any
 # other filter from the per-suggestion facts: both paths are here.
@@ -154,6 +160,18 @@ FILTERS: dict[str, Callable[[World], dict[str, str]]] = {
     "session": lambda w: {"session": str(w.ids["session"])},
     "round=1&q=S4": lambda w: {"round": "1", "q": _n(w, "s4")},
     "round=1&q=S5": lambda w: {"round": "1", "q": _n(w, "s5")},
+    "theme": lambda w: {"theme": _theme(w)},
+    "theme&q=S1": lambda w: {"theme": _theme(w), "q": _n(w, "s1")},
+    "theme&q=S4": lambda w: {"theme": _theme(w), "q": _n(w, "s4")},
+    "theme&q=S5": lambda w: {"theme": _theme(w), "q": _n(w, "s5")},
+    "theme&category=B": lambda w: {"theme": _theme(w), "category": "B"},
+    "delegate=D4": lambda w: {"delegate": str(w.ids["d4"])},  # S2 (replied) and S3 (registered)
+    "lead_delegate=D1": lambda w: {"lead_delegate": str(w.ids["d1"])},
+    "delegate_name=D1&q=S4": lambda w: {"delegate_name": "汪香元", "q": _n(w, "s4")},
+    "department=O": lambda w: {"department": str(w.ids["O"])},  # S2 alone
+    "department=C&role=co&q=S4": lambda w: {"department": str(w.ids["C"]), "role": "co", "q": _n(w, "s4")},
+    "replied_after&q=S4": lambda w: {"replied_after": "2000-01-01", "q": _n(w, "s4")},
+    "replied_after&q=S5": lambda w: {"replied_after": "2000-01-01", "q": _n(w, "s5")},
 }
 
 _READS: dict[tuple[str, int], dict[str, int]] = {}
@@ -227,9 +245,21 @@ ISSUE_CASES = {
 }
 
 
+# The single-suggestion filters the issue's cases are narrowed by (each finds S4 or S5 alone).
+# S1, S4 and S5 share their proposers, departments and theme, so only the number tells them apart; the
+# other filters, each with the number, are read from the per-suggestion facts (not the counters' cells).
+NARROWED: dict[str, Callable[[World, str], dict[str, str]]] = {
+    "q": lambda w, case: {"q": _n(w, case)},
+    "theme&q": lambda w, case: {"theme": _theme(w), "q": _n(w, case)},
+    "lead_delegate&q": lambda w, case: {"lead_delegate": str(w.ids["d1"]), "q": _n(w, case)},
+    "department&q": lambda w, case: {"department": str(w.ids["L"]), "q": _n(w, case)},
+}
+
+
+@pytest.mark.parametrize("narrowed", NARROWED)
 @pytest.mark.parametrize("case", ISSUE_CASES)
 @pytest.mark.parametrize("role", ROLES)
-def test_the_issues_cases_for_every_role(world, role, case):
+def test_the_issues_cases_for_every_role(world, role, case, narrowed):
     follows = role in S1_FOLLOWERS
     expected = {**dict.fromkeys(READ_FIGURES, 0), **ISSUE_CASES[case][follows]}
     pk = world.ids[case]
@@ -238,7 +268,9 @@ def test_the_issues_cases_for_every_role(world, role, case):
     replies = api.get("/api/v1/replies/", {"suggestion": pk}).json()
     ratings = api.get("/api/v1/ratings/", {"suggestion": pk}).json()
     assert (replies["count"], ratings["count"]) == ((1, 1) if follows else (int(case == "s5"), 0))
+    params = NARROWED[narrowed](world, case)
+    assert [row["id"] for row in api.get("/api/v1/suggestions/", params).json()["results"]] == [pk]
     for path in ENDPOINTS:
-        rows = api.get(path, {"q": _n(world, case)}).json()
+        rows = api.get(path, params).json()
         got = _sum(rows, READ_FIGURES)
-        assert got == expected, (path, got)
+        assert got == expected, (path, params, got)
