@@ -1,8 +1,8 @@
 """The folder tree tells the architecture (docs/architecture.md), and the code keeps to it.
 
 - import-linter's contracts ([tool.importlinter] in pyproject.toml): doors → step forms → workflow →
-  queries → policy → calendar → models, never back; the doors do not import each other; reference data
-  knows nothing of the suggestions;
+  queries → policy → calendar → models, never back; the doors do not import each other (every door of
+  every package, routing's too, is in that contract); reference data knows nothing of the suggestions;
 - no import cycle between any two modules of the project, counting imports inside functions too;
 - docs/architecture.md names every package of the tree;
 - only the workflow writes a versioned model (a suggestion's record: the suggestion, its proposers,
@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -31,6 +32,7 @@ PACKAGES = (
     "imports",
     "notifications",
     "reports",
+    "routing",
     "suggestions",
 )
 
@@ -40,6 +42,102 @@ def test_the_import_contracts_hold():
     result = subprocess.run([str(lint)], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "broken" not in result.stdout.lower().split("contracts:")[-1].replace("0 broken", "")
+
+
+def _contracts() -> list[dict]:
+    with (ROOT / "pyproject.toml").open("rb") as f:
+        return tomllib.load(f)["tool"]["importlinter"]["contracts"]
+
+
+def _contract(type_: str, name_starts: str) -> dict:
+    (found,) = [c for c in _contracts() if c["type"] == type_ and c["name"].startswith(name_starts)]
+    return found
+
+
+def _covered(module: str, listed) -> bool:
+    return any(module == m or module.startswith(f"{m}.") for m in listed)
+
+
+# A door: what a request reaches (a view, an API view, an admin). config/ wires the doors together
+# (URLs, the API router): it imports every door and is no door itself.
+DOOR_MODULES = ("views", "api", "admin", "web")
+
+
+def project_doors() -> list[str]:
+    doors = []
+    for package in PACKAGES:
+        if package == "config":
+            continue
+        for name in DOOR_MODULES:
+            if (ROOT / package / f"{name}.py").exists() or (ROOT / package / name / "__init__.py").exists():
+                doors.append(f"{package}.{name}")
+    return doors
+
+
+def test_every_door_is_independent_of_the_others():
+    """Each door of each package (routing's views, API and admin too) is in the independence contract,
+    and the domain's contract forbids it."""
+    doors = project_doors()
+    assert {"routing.api", "routing.views", "routing.admin", "suggestions.admin"} <= set(doors)
+    independent = _contract("independence", "The doors")["modules"]
+    assert [d for d in doors if not _covered(d, independent)] == []
+    forbidden = _contract("forbidden", "The domain below the doors")
+    assert [d for d in doors if d.startswith("routing.") and d not in forbidden["forbidden_modules"]] == []
+    # routing below its doors is a source of that contract, module by module
+    routing_sources = {m for m in forbidden["source_modules"] if m.startswith("routing.")}
+    routing_modules = {
+        f"routing.{p.stem if p.suffix == '.py' else p.name}"
+        for p in (ROOT / "routing").iterdir()
+        if (p.suffix == ".py" and p.stem != "__init__") or (p / "__init__.py").exists()
+    }
+    below = routing_modules - {"routing.api", "routing.views", "routing.admin", "routing.urls"}
+    below -= {"routing.apps", "routing.migrations", "routing.management"}  # wiring and commands
+    assert below <= routing_sources, below - routing_sources
+
+
+@pytest.fixture(scope="module")
+def project_graph():
+    sys.path.insert(0, str(ROOT))
+    return grimp.build_graph(*PACKAGES, include_external_packages=False, exclude_type_checking_imports=True)
+
+
+def _kept(type_: str, name_starts: str, graph) -> bool:
+    from importlinter.configuration import configure
+    from importlinter.contracts.forbidden import ForbiddenContract
+    from importlinter.contracts.independence import IndependenceContract
+
+    configure()  # what lint-imports sets up before it checks (the contracts read its timer)
+
+    kind = {"independence": IndependenceContract, "forbidden": ForbiddenContract}[type_]
+    options = {k: v for k, v in _contract(type_, name_starts).items() if k not in {"name", "type"}}
+    contract = kind(
+        name=name_starts, session_options={"root_packages": list(PACKAGES)}, contract_options=options
+    )
+    return contract.check(graph, verbose=False).kept
+
+
+@pytest.mark.parametrize(
+    ("importer", "imported", "contract"),
+    [
+        ("routing.api", "routing.views", ("independence", "The doors")),
+        ("routing.views", "suggestions.web.views.suggestions", ("independence", "The doors")),
+        ("suggestions.api.views", "routing.admin", ("independence", "The doors")),
+        ("routing.similar", "routing.views", ("forbidden", "The domain below the doors")),
+        ("routing.pages", "suggestions.admin", ("forbidden", "The domain below the doors")),
+    ],
+)
+def test_a_wrong_way_import_from_or_into_routing_breaks_a_contract(
+    project_graph, importer, imported, contract
+):
+    """The contracts as pyproject.toml states them hold on the tree, and one import the wrong way breaks them."""
+    assert importer in project_graph.modules and imported in project_graph.modules
+    assert not project_graph.direct_import_exists(importer=importer, imported=imported)
+    assert _kept(*contract, project_graph)
+    project_graph.add_import(importer=importer, imported=imported)
+    try:
+        assert not _kept(*contract, project_graph)
+    finally:
+        project_graph.remove_import(importer=importer, imported=imported)
 
 
 def _cycles(graph) -> list[list[str]]:
@@ -89,10 +187,9 @@ def _cycles(graph) -> list[list[str]]:
     return found
 
 
-def test_no_module_imports_itself_back():
-    sys.path.insert(0, str(ROOT))
-    graph = grimp.build_graph(*PACKAGES, include_external_packages=False, exclude_type_checking_imports=True)
-    assert _cycles(graph) == []
+def test_no_module_imports_itself_back(project_graph):
+    assert "routing.index" in project_graph.modules
+    assert _cycles(project_graph) == []
 
 
 def test_the_architecture_doc_names_every_package():
