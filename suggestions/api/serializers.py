@@ -84,7 +84,16 @@ class RedactingSerializer(ViewerMixin, serializers.ModelSerializer):
     """A ModelSerializer whose fields named by ``hidden_fields(instance)`` are null for this viewer.
 
     For cheap attributes only (the row is loaded; a hidden value is read, then replaced): a field whose
-    value would cost a query declares its own ``get_attribute`` (``HandlingRecords``)."""
+    value would cost a query declares its own ``get_attribute`` (``HandlingRecords``). The fields some
+    viewer may get null for are named in ``redactable``: the schema documents them as nullable."""
+
+    redactable: Collection[str] = ()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name in self.redactable:
+            fields[name].allow_null = True
+        return fields
 
     def hidden_fields(self, instance) -> Collection[str]:
         return ()
@@ -306,6 +315,7 @@ class ReplySerializer(RedactingSerializer):
     phone are null; for a title-only one (仅公开标题) only the department, the round, the document number
     and the dates of reply and publication are set."""
 
+    redactable = redaction.ALL_FIELDS - redaction.TITLE_ONLY_FIELDS
     department = DepartmentRefSerializer(read_only=True)
     on_time = serializers.BooleanField(read_only=True, help_text=_("答复日期不晚于当时的答复期限"))
     text = serializers.CharField(read_only=True, allow_null=True)

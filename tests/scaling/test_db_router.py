@@ -125,7 +125,7 @@ def test_a_login_pins_the_new_user(replica_reads):
     assert handle(session_request("GET", "/api/v1/suggestions/", user_id=11))["suggestion"] == "default"
 
 
-def test_the_mark_lasts_until_the_request_finishes_for_streamed_answers(replica_reads):
+def test_the_mark_lasts_until_the_request_finishes_for_streamed_answers(replica_reads, transactional_db):
     db_router.ReplicaReadsMiddleware(lambda request: HttpResponse())(session_request("GET", "/reports/x.csv"))
     assert router.db_for_read(Suggestion) == "replica"  # a streamed export is iterated after the view
     request_finished.send(sender=None)

@@ -30,7 +30,11 @@ from suggestions.models import (
     Remark,
     Reply,
     Status,
+    DepartmentFacts,
+    StatCounter,
+    StatDueCounter,
     Suggestion,
+    SuggestionFacts,
     Theme,
     WorkdayCorrection,
     chinese_ordinal,
@@ -263,6 +267,23 @@ BAD_ROWS: list[tuple[str, Callable[[Suggestion], object]]] = [
     (
         "department_unique_name",
         lambda s: Department.objects.create(name=s.lead_assignment.department.name),
+    ),
+    (
+        "department_facts_once",
+        lambda s: [
+            DepartmentFacts.objects.create(
+                facts=SuggestionFacts.objects.get(suggestion=s), department_id=999_999
+            )
+            for _ in range(2)
+        ],
+    ),
+    (
+        "stat_counter_cell",
+        lambda s: [StatCounter.objects.create(**dict(grain="s", view="p", follower=0, session_id=1, theme_id=1, status="replied", dim=7)) for _ in range(2)],
+    ),
+    (
+        "stat_due_counter_cell",
+        lambda s: [StatDueCounter.objects.create(**dict(grain="s", view="p", follower=0, session_id=1, theme_id=1, status="replied", dim=7), due=D(2023, 3, 1)) for _ in range(2)],
     ),
 ]
 
