@@ -147,7 +147,9 @@ def files(media: Path) -> dict[str, bytes]:
 def sqlite_tables(path: Path) -> dict[str, list[tuple]]:
     """Every row of every table, as SQLite stores it."""
     with sqlite3.connect(path) as db:
-        names = [n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        names = [
+            n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        ]
         return {n: db.execute(f'SELECT * FROM "{n}" ORDER BY rowid').fetchall() for n in names}
 
 

@@ -22,6 +22,7 @@ from suggestions.models import (
     CoHandlerOpinion,
     CongressSession,
     ContactRecord,
+    DepartmentFacts,
     Event,
     ExtensionRequest,
     ProgressUpdate,
@@ -29,10 +30,9 @@ from suggestions.models import (
     Rating,
     Remark,
     Reply,
-    Status,
-    DepartmentFacts,
     StatCounter,
     StatDueCounter,
+    Status,
     Suggestion,
     SuggestionFacts,
     Theme,
@@ -279,11 +279,22 @@ BAD_ROWS: list[tuple[str, Callable[[Suggestion], object]]] = [
     ),
     (
         "stat_counter_cell",
-        lambda s: [StatCounter.objects.create(**dict(grain="s", view="p", follower=0, session_id=1, theme_id=1, status="replied", dim=7)) for _ in range(2)],
+        lambda s: [
+            StatCounter.objects.create(
+                **dict(grain="s", view="p", follower=0, session_id=1, theme_id=1, status="replied", dim=7)
+            )
+            for _ in range(2)
+        ],
     ),
     (
         "stat_due_counter_cell",
-        lambda s: [StatDueCounter.objects.create(**dict(grain="s", view="p", follower=0, session_id=1, theme_id=1, status="replied", dim=7), due=D(2023, 3, 1)) for _ in range(2)],
+        lambda s: [
+            StatDueCounter.objects.create(
+                **dict(grain="s", view="p", follower=0, session_id=1, theme_id=1, status="replied", dim=7),
+                due=D(2023, 3, 1),
+            )
+            for _ in range(2)
+        ],
     ),
 ]
 
