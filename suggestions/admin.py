@@ -8,7 +8,6 @@ write through the workflow too: the add form registers (`workflow.register`), th
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef
@@ -23,7 +22,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from departments.models import Department
 from suggestions import workflow
-from suggestions.forms import take_step
+from suggestions.forms import CorrectionForm, take_step
 from suggestions.models import (
     Assignment,
     Category,
@@ -59,26 +58,6 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
-
-
-class CorrectionForm(forms.ModelForm):
-    """A change form whose edits are corrections: changing one of ``corrected`` needs a reason."""
-
-    corrected: tuple[str, ...] = ()
-    reason = forms.CharField(
-        label=_("更正理由"),
-        required=False,
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("修改已登记的内容时必填，记入办理记录。"),
-    )
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.instance.pk and set(self.changed_data) & set(self.corrected):
-            if not (cleaned.get("reason") or "").strip():
-                self.add_error("reason", _("请填写更正理由。"))
-        return cleaned
 
 
 class SuggestionForm(CorrectionForm):
@@ -454,22 +433,87 @@ class SuggestionAdmin(SimpleHistoryAdmin):
 
 
 class ThemeInline(admin.TabularInline):
+    """A session's themes: new ones are added here; an existing theme's title is corrected on its own
+    change form (``ThemeAdmin``), with a reason, as an event on each of its suggestions."""
+
     model = Theme
+    fields = ["ordinal", "title"]
     extra = 0
+    show_change_link = True
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # existing rows are shown read-only; only new rows are saved
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class SessionForm(CorrectionForm):
+    corrected = ("name", "start_date", "end_date")
+
+    class Meta:
+        model = CongressSession
+        fields = ["name", "term", "meeting", "start_date", "end_date"]
 
 
 @admin.register(CongressSession)
 class CongressSessionAdmin(admin.ModelAdmin):
+    """A new session is saved as entered; a change of its name or dates is a correction
+    (``workflow.correct_session``: a reason, and an event on each of its suggestions)."""
+
+    form = SessionForm
     list_display = ["name", "term", "meeting", "start_date", "end_date"]
     inlines = [ThemeInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["term", "meeting"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)  # a new session: no suggestion shows it yet
+        elif set(form.changed_data) & set(SessionForm.corrected):
+            workflow.correct_session(
+                session=CongressSession.objects.get(pk=obj.pk),
+                name=form.cleaned_data["name"],
+                start_date=form.cleaned_data["start_date"],
+                end_date=form.cleaned_data["end_date"],
+                reason=form.cleaned_data.get("reason", ""),
+                by=request.user,
+            )
+
+
+class ThemeForm(CorrectionForm):
+    corrected = ("title",)
+
+    class Meta:
+        model = Theme
+        fields = ["session", "ordinal", "title"]
 
 
 @admin.register(Theme)
 class ThemeAdmin(admin.ModelAdmin):
+    """A new theme is saved as entered; a change of its title is a correction (``workflow.correct_theme``:
+    a reason, and an event on each of its suggestions). Its session and ordinal are fixed once saved."""
+
+    form = ThemeForm
     list_display = ["__str__", "session", "ordinal"]
     list_filter = ["session"]
     list_select_related = ["session"]
     search_fields = ["title"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["session", "ordinal"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)  # a new theme: no suggestion shows it yet
+        elif "title" in form.changed_data:
+            workflow.correct_theme(
+                theme=Theme.objects.get(pk=obj.pk),
+                title=form.cleaned_data["title"],
+                reason=form.cleaned_data.get("reason", ""),
+                by=request.user,
+            )
 
 
 class HandlingRecordAdmin(admin.ModelAdmin):

@@ -2,6 +2,7 @@
 
 A form validates input; `run_step` hands the cleaned data to `suggestions/workflow/` and turns a
 workflow `ValidationError` into form errors. `take_step` is the step flow of the pages and the admin.
+`CorrectionForm` is the admins' change form whose edits are corrections (`workflow.correct_*`).
 """
 
 from __future__ import annotations
@@ -392,3 +393,23 @@ def take_step(request, step: Step, suggestion: Suggestion) -> tuple[StepForm, ob
     )
     done = run_step(step, form) if posted and form.is_valid() else None
     return form, done
+
+
+class CorrectionForm(forms.ModelForm):
+    """A change form whose edits are corrections: changing one of ``corrected`` needs a reason."""
+
+    corrected: tuple[str, ...] = ()
+    reason = forms.CharField(
+        label=_("更正理由"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("修改已登记的内容时必填，记入办理记录。"),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and set(self.changed_data) & set(self.corrected):
+            if not (cleaned.get("reason") or "").strip():
+                self.add_error("reason", _("请填写更正理由。"))
+        return cleaned

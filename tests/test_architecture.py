@@ -225,6 +225,10 @@ VERSIONED = (
     "Rating",
     "Event",
 )
+# Reference rows a suggestion shows (its session, its theme, its proposers): a change of them is a
+# correction (workflow.correct_session / correct_theme / correct_delegate) recorded on each suggestion
+# they show on; a new row is saved as entered. Their admins are held to it below.
+CORRECTED_REFERENCE = ("CongressSession", "Theme", "Delegate")
 # Models with a link to a suggestion that are not versioned, and why.
 NOT_VERSIONED = {
     "SuggestionFacts": "derived statistics, refreshed by queries/facts.py after each event",
@@ -508,7 +512,9 @@ def test_only_the_workflow_writes_a_versioned_model():
 
 def test_the_admin_writes_versioned_models_only_through_the_workflow():
     """The admin saves a form without any call the scan could see: each admin of a versioned model either
-    may not add or change, or overrides the admin's saving with workflow calls."""
+    may not add or change, or overrides the admin's saving with workflow calls; each admin of a corrected
+    reference row overrides its saving (tests/suggestions/test_admin_corrections.py shows the events) and
+    its inlines only add."""
     from django.contrib import admin
     from django.test import RequestFactory
 
@@ -523,16 +529,29 @@ def test_the_admin_writes_versioned_models_only_through_the_workflow():
     def own(method) -> bool:  # overridden in the project, not inherited from Django or simple-history
         return not method.__module__.startswith(("django.", "simple_history."))
 
+    import delegates.admin  # noqa: F401
+
+    checked = set()
     for model, model_admin in admin.site._registry.items():
-        if model.__name__ not in VERSIONED:
+        name = model.__name__
+        cls = type(model_admin)
+        if name in CORRECTED_REFERENCE:
+            checked.add(name)
+            assert own(cls.save_model), name  # a change goes to workflow.correct_*
+            for inline in model_admin.get_inline_instances(request):
+                # an inline of a reference admin adds rows; it never changes one behind the correction
+                assert not inline.has_change_permission(request), (name, type(inline).__name__)
             continue
+        if name not in VERSIONED:
+            continue
+        checked.add(name)
         writes = model_admin.has_add_permission(request) or model_admin.has_change_permission(request)
         if writes:
-            cls = type(model_admin)
-            assert own(cls.save_model), model.__name__
+            assert own(cls.save_model), name
             if model_admin.inlines:
-                assert own(cls.save_formset) and own(cls.save_related), model.__name__
-        assert not model_admin.has_delete_permission(request), model.__name__  # events protect them
+                assert own(cls.save_formset) and own(cls.save_related), name
+        assert not model_admin.has_delete_permission(request), name  # events protect them
+    assert set(CORRECTED_REFERENCE) <= checked and {"Suggestion", "Reply"} <= checked
 
 
 # -- the status in particular: only the workflow's `move` changes it --------------------------------

@@ -273,16 +273,27 @@ def correct_session(
 
 
 @transaction.atomic
-def correct_delegate(*, delegate: Delegate, kind: str, reason: str, by=None) -> Delegate:
-    """更正代表身份 (代表 / 列席代表); every suggestion the delegate proposed records it."""
-    if kind not in DelegateKind.values:
-        raise ValidationError({"kind": _("身份无效。")}, code="invalid")
+def correct_delegate(
+    *, delegate: Delegate, reason: str, kind: str | None = None, name: str | None = None, by=None
+) -> Delegate:
+    """更正代表: the delegate's kind (代表 / 列席代表) or name; every suggestion the delegate proposed
+    records it. (The contact data is the delegate's own, not a suggestion's record: the admin saves it.)"""
+    values: dict[str, Any] = {}
+    if kind is not None:
+        if kind not in DelegateKind.values:
+            raise ValidationError({"kind": _("身份无效。")}, code="invalid")
+        values["kind"] = kind
+    if name is not None:
+        name = _text(name, "name", _("姓名"), max_length=Delegate._meta.get_field("name").max_length)
+        if Delegate.objects.filter(name=name).exclude(pk=delegate.pk).exists():
+            raise ValidationError({"name": _("已有同名代表。")}, code="unique")
+        values["name"] = name
     return _correct_reference(
         delegate,
-        {"kind": kind},
+        values,
         what=f"delegate:{delegate.name}",
-        suggestions=Suggestion.objects.filter(proposers__delegate=delegate),
+        suggestions=Suggestion.objects.filter(proposers__delegate=delegate).distinct(),
         reason=reason,
         by=by,
-        shown=lambda field, value: str(DelegateKind(value).label),
+        shown=lambda field, value: str(DelegateKind(value).label) if field == "kind" else value,
     )
