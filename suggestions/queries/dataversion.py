@@ -8,8 +8,9 @@ number, and every process sees a change at once (it is read from the database).
 
 The reference tables (sessions, themes, departments) are also edited outside the workflow (a department
 in its admin has no suggestion to record an event on): their saves and deletes bump the *reference
-generation*, a counter in the cache. ``token()`` is the two together, the key of caches that also read
-the reference tables (the filter choices, ``choices.py``).
+generation*, a counter in the cache. ``token()`` is the two together, the key of every cache (the
+statistics and list totals, ``stats.py``; the filter choices, ``choices.py``): they read the reference
+tables' names too.
 
 Within a request the number is read once: the authentication query brings it along with the user (see
 ``accounts.backends``), otherwise the first reader queries it. Creating an event forgets it, so a request

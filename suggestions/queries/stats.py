@@ -458,10 +458,12 @@ def _row(values: dict[str, Any], keys: tuple[str, ...] = ()) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------
 # Caching: the aggregates are exact but scan every suggestion; their results are cached per
-# (function, the scoped and filtered query, today) and per data version. Every workflow step appends an
-# Event, and so do imports and the load generator, so the newest event id is a version that changes
-# whenever the numbers can change. A cache check costs at most one index-only query per request
-# (see suggestions/dataversion.py; an authenticated request reads it along with its user).
+# (function, the scoped and filtered query, today) and per ``dataversion.token()``: the data version (every
+# workflow step appends an Event, and so do imports and the load generator, so the newest event id changes
+# whenever the numbers can change) with the reference generation (a department renamed in its admin, a
+# theme added: the names the statistics show). The same key as the filter choices: one scheme. A cache
+# check costs at most one index-only query per request and one cache read (suggestions/queries/
+# dataversion.py; an authenticated request reads the version along with its user).
 # ---------------------------------------------------------------------------
 
 # Models whose every change comes with an Event (the workflow is their only write path), so their counts
@@ -513,7 +515,7 @@ def _cache_key(name: str, qs: QuerySet, today: dt.date) -> str | None:
     except Exception:  # a query that cannot be compiled here is simply not cached
         return None
     digest = hashlib.sha256(f"{name}|{sql}|{params!r}|{today}".encode()).hexdigest()
-    return f"stats:{digest}:{dataversion.current()}"
+    return f"stats:{digest}:{dataversion.token()}"
 
 
 def cached(function: Callable) -> Callable:

@@ -1,6 +1,6 @@
 """One cache-invalidation scheme (suggestions/queries/dataversion.py): every cache key carries the data
-version, the newest event id; the filter choices' key also carries the reference generation, which the
-reference tables' saves bump. Each correction is an event, so it retires every cache at once."""
+version, the newest event id, and the reference generation, which the reference tables' saves bump
+(``dataversion.token()``). Each correction is an event, so it retires every cache at once."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pytest
 from django.test import Client
 
 from suggestions import workflow
-from suggestions.models import Theme
+from suggestions.models import Suggestion, Theme
 from suggestions.policy.groups import ensure_role_groups
-from suggestions.queries import choices, dataversion
+from suggestions.queries import choices, dataversion, stats
 from tests import factories
 
 
@@ -84,3 +84,20 @@ def offered_departments() -> list[str]:
     from departments.models import Department
 
     return [d.name for d in choices.reference_objects(Department.objects.all())]
+
+
+def test_the_statistics_follow_the_reference_generation(staff):
+    """A department renamed in its admin (no event: it is not a suggestion's record) is named at once in
+    the statistics, which are keyed like the choices."""
+    s = factories.SuggestionFactory()
+    department = factories.DepartmentFactory(name="改名前的单位")
+    handler = factories.handler_user(department, username="scheme_handler")
+    workflow.assign(suggestion=s, lead=department, by=staff)
+    workflow.acknowledge(suggestion=s, by=handler)
+    names = lambda: {row["department_name"] for row in stats.by_department(Suggestion.objects.all())}  # noqa: E731
+    assert "改名前的单位" in names()
+    version = dataversion.current()
+    department.name = "改名后的单位"
+    department.save()
+    assert dataversion.current() == version
+    assert "改名后的单位" in names()
