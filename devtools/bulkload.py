@@ -31,7 +31,7 @@ from suggestions.models import (
     SuggestionFacts,
 )
 from suggestions.queries import counters, facts
-from suggestions.queries.stats import ROUND_UNIT, SUGGESTION_UNIT, fact_expressions
+from suggestions.queries.measures import ROUND_UNIT, SUGGESTION_UNIT, fact_expressions
 
 LEDGER = "devtools_deferred_ddl"
 #: The ledger's phases: the loaded tables' structures come back before the facts are computed (the

@@ -126,6 +126,7 @@ def reminder_pass() -> dict:
         "queued": result.queued,
         "requeued": result.requeued,
         "login_failures_purged": purge_login_failures(),
+        "counter_cells_folded": counters.fold(),
         "counter_cells_pruned": counters.prune(),
     }
 

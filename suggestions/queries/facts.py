@@ -29,7 +29,7 @@ from suggestions.models import (
     SuggestionFacts,
 )
 from suggestions.queries import counters
-from suggestions.queries.stats import FACT_NAMES, ROUND_UNIT, SUGGESTION_UNIT, fact_expressions
+from suggestions.queries.measures import FACT_NAMES, ROUND_UNIT, SUGGESTION_UNIT, fact_expressions
 
 #: The suggestion's own fields as counted (``counted_<name>``) and the round's.
 COUNTED = ("session", "theme", "status", "key_supervision", "round", "due_date")

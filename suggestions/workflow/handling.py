@@ -217,8 +217,6 @@ def request_extension(*, suggestion: Suggestion, requested_due: dt.date, reason:
     """申请延期: the lead department asks for a later reply date, at most 6 months after assignment."""
     reason = _text(reason, "reason", _("延期理由"))
     lead = _assignment_for(suggestion, by, None, role=HandlerRole.LEAD)
-    if suggestion.extension_requests.filter(status=RequestStatus.PENDING).exists():
-        raise ValidationError(_("已有待审核的延期申请。"), code="duplicate")
     _check_extension_date(suggestion, lead, requested_due)
     request = ExtensionRequest.objects.create(
         suggestion=suggestion,
@@ -261,14 +259,8 @@ def _check_extension_date(
 
 
 def _pending_extension(suggestion: Suggestion) -> ExtensionRequest:
-    request = (
-        suggestion.extension_requests.filter(status=RequestStatus.PENDING)
-        .select_related("assignment")
-        .first()
-    )
-    if request is None:
-        raise ValidationError(_("没有待审核的延期申请。"), code="no_request")
-    return request
+    """The request the step decides (there is one: ``ready.pending_extension`` checked it)."""
+    return suggestion.extension_requests.select_related("assignment").get(status=RequestStatus.PENDING)
 
 
 @step(

@@ -8,7 +8,6 @@ from django.utils.translation import gettext as _
 
 from suggestions import calendar
 from suggestions.models import (
-    PROMISE_CATEGORIES,
     EventKind,
     ProgressKind,
     ProgressUpdate,
@@ -111,11 +110,7 @@ def unpublish(*, suggestion: Suggestion, note: str, reply: Reply | None = None, 
 def follow_up(*, suggestion: Suggestion, text: str, fulfilled: bool = False, by) -> ProgressUpdate:
     """跟踪落实: after closing, the lead department reports on the promise of a B/C reply."""
     text = _text(text, "text", _("落实情况"))
-    last = suggestion.replies.order_by("-round").first()
-    if last is None or last.category not in PROMISE_CATEGORIES:
-        raise ValidationError(_("只有 B 类、C 类答复需要跟踪落实。"), code="no_promise")
-    if suggestion.progress_updates.filter(kind=ProgressKind.FOLLOW_UP, fulfilled=True).exists():
-        raise ValidationError(_("承诺已兑现，无需再跟踪。"), code="fulfilled")
+    last = suggestion.replies.order_by("-round").first()  # a B or C reply, its promise open (``ready``)
     update = ProgressUpdate.objects.create(
         suggestion=suggestion,
         department=last.department,

@@ -1,13 +1,15 @@
 """What a suggestion's records must show before a step is offered (the ``ready`` of each ``@step``).
 
 These read the prefetched records when the API detail has loaded them, so listing the available steps
-costs no query there; the workflow function still checks the same facts under its row lock.
+costs no query there; ``@step`` asks the same check again under the row lock before the workflow function
+runs, and raises its ``@why`` (or its ``No``) as the ValidationError.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
@@ -27,14 +29,27 @@ from suggestions.models import (
 from suggestions.policy import permissions
 
 
-def why(reason: str) -> Callable[[Callable], Callable]:
-    """What a refusal says when this check fails (``Step.refusal``): every refusal says why."""
+def why(reason: str, code: str) -> Callable[[Callable], Callable]:
+    """What a refusal says when this check fails, and its error code: the step's page says it
+    (``Step.refusal``) and the workflow raises it (``@step`` checks ``ready`` under the row lock)."""
 
     def mark(check: Callable) -> Callable:
         check.why = reason
+        check.code = code
         return check
 
     return mark
+
+
+@dataclass(frozen=True)
+class No:
+    """A check's "no" with a reason more precise than its ``@why`` (falsy, like ``False``)."""
+
+    why: str
+    code: str
+
+    def __bool__(self) -> bool:
+        return False
 
 
 def _prefetched(s: Suggestion, relation: str):
@@ -54,7 +69,7 @@ def _exists(s: Suggestion, relation: str, **equal) -> bool:
     return any(all(getattr(r, name) == value for name, value in equal.items()) for r in records)
 
 
-@why(_("没有待签收的交办：已签收，或交办已调整。"))
+@why(_("没有待签收的交办：已签收，或交办已调整。"), "invalid_state")
 def has_pending_assignment(user, s: Suggestion) -> bool:
     pending = [a for a in s.current_assignments() if a.status == AssignmentStatus.PENDING]
     if permissions.is_staff(user):
@@ -62,18 +77,18 @@ def has_pending_assignment(user, s: Suggestion) -> bool:
     return any(a.department_id in permissions.roles(user).department_ids for a in pending)
 
 
-@why(_("没有待审核的调整申请。"))
+@why(_("没有待审核的调整申请。"), "no_request")
 def pending_reassignment(user, s: Suggestion) -> bool:
     # A request is this round's assignment awaiting the decision (so not a replaced one).
     return any(a.status == AssignmentStatus.REASSIGN_REQUESTED for a in s.current_assignments())
 
 
-@why(_("没有待审核的延期申请。"))
+@why(_("没有待审核的延期申请。"), "no_request")
 def pending_extension(user, s: Suggestion) -> bool:
     return _exists(s, "extension_requests", status=RequestStatus.PENDING)
 
 
-@why(_("本轮没有待提交的协办意见：已提交，或本单位不是协办单位。"))
+@why(_("本轮没有待提交的协办意见：已提交，或本单位不是协办单位。"), "duplicate")
 def co_opinion_due(user, s: Suggestion) -> bool:
     """A current-round co-handling assignment (the user's own, or any for staff) still without an opinion."""
     due = [a for a in s.current_assignments() if a.role == HandlerRole.CO]
@@ -107,19 +122,19 @@ def awaited_co_opinions(suggestion: Suggestion, on: dt.date | None = None) -> li
     ]
 
 
-@why(_("没有需要等待的协办意见：协办意见已提交、已过期限，或已准予先行答复。"))
+@why(_("没有需要等待的协办意见：协办意见已提交、已过期限，或已准予先行答复。"), "nothing_awaited")
 def co_opinion_awaited(user, s: Suggestion) -> bool:
     """A co-handler's opinion the lead must still wait for (offers 准予先行答复 to staff)."""
     return co_opinion_due(user, s) and bool(awaited_co_opinions(s))
 
 
-@why(_("尚无答复。"))
+@why(_("尚无答复。"), "no_reply")
 def has_reply(user, s: Suggestion) -> bool:
     replies = _prefetched(s, "replies")
     return s.replies.exists() if replies is None else bool(replies)
 
 
-@why(_("没有已公开的答复。"))
+@why(_("没有已公开的答复。"), "unchanged")
 def has_published_reply(user, s: Suggestion) -> bool:
     replies = _prefetched(s, "replies")
     if replies is None:
@@ -127,34 +142,45 @@ def has_published_reply(user, s: Suggestion) -> bool:
     return any(r.publication != Publication.UNPUBLISHED for r in replies)
 
 
-@why(_("只有 B 类、C 类答复需要跟踪落实，且承诺尚未兑现。"))
-def promise_open(user, s: Suggestion) -> bool:
-    """The latest reply is B or C and its promise is not yet reported fulfilled (as workflow.follow_up checks)."""
+@why(_("只有 B 类、C 类答复需要跟踪落实，且承诺尚未兑现。"), "no_promise")
+def promise_open(user, s: Suggestion) -> bool | No:
+    """The latest reply is B or C and its promise is not yet reported fulfilled."""
     replies = _prefetched(s, "replies")
     if replies is None:
         last = s.replies.order_by("-round").first()
     else:
         last = max(replies, key=lambda r: r.round, default=None)  # one reply per round
-    return (
-        last is not None
-        and last.category in PROMISE_CATEGORIES
-        and not _exists(s, "progress_updates", kind=ProgressKind.FOLLOW_UP, fulfilled=True)
-    )
+    if last is None or last.category not in PROMISE_CATEGORIES:
+        return False
+    if _exists(s, "progress_updates", kind=ProgressKind.FOLLOW_UP, fulfilled=True):
+        return No(_("承诺已兑现，无需再跟踪。"), "fulfilled")
+    return True
 
 
-@why(_("现在不能评价：本轮尚无答复，或您已评价。"))
-def can_rate_now(user, s: Suggestion) -> bool:
+@why(_("现在不能评价：本轮尚无答复，或您已评价。"), "invalid_state")
+def can_rate_now(user, s: Suggestion) -> bool | No:
+    """A proposer who has not rated this round's reply (the lead only while it awaits the rating);
+    staff, recording a rating on a proposer's behalf, while a proposer has not rated this round."""
     if not permissions.can_rate(user, s) or not _exists(s, "replies", round=s.round):
         return False
     r = permissions.roles(user)
     if permissions.is_proposer(user, s):
-        rated = _exists(s, "ratings", round=s.round, delegate_id=r.delegate_id)
-        lead = permissions.is_lead_delegate(user, s)
-        allowed = [Status.REPLIED] if lead else [Status.REPLIED, Status.REVIEW, Status.CLOSED]
-        return not rated and s.status in allowed
-    return s.status == Status.REPLIED
+        if _exists(s, "ratings", round=s.round, delegate_id=r.delegate_id):
+            return No(_("您已评价过本轮答复。"), "duplicate")
+        return s.status == Status.REPLIED or not permissions.is_lead_delegate(user, s)
+    if s.status == Status.REPLIED:
+        return True
+    ratings = _prefetched(s, "ratings")
+    if ratings is None:
+        rated = set(s.ratings.filter(round=s.round).values_list("delegate_id", flat=True))
+    else:
+        rated = {x.delegate_id for x in ratings if x.round == s.round}
+    proposers = _prefetched(s, "proposers")
+    if proposers is None:
+        return s.proposers.exclude(delegate_id__in=rated).exists()
+    return any(p.delegate_id not in rated for p in proposers)
 
 
-@why(_("已有待审核的延期申请。"))
+@why(_("已有待审核的延期申请。"), "duplicate")
 def no_pending_extension(user, s: Suggestion) -> bool:
     return not pending_extension(user, s)

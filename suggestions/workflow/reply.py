@@ -173,9 +173,7 @@ def rate(
     comment = (comment or "").strip()
     if Verdict.UNSATISFIED in (attitude, result) and not comment:
         raise ValidationError({"comment": _("评价为不满意时必须填写意见。")}, code="required")
-    answer = suggestion.replies.filter(round=suggestion.round).first()
-    if answer is None:
-        raise ValidationError(_("本轮尚未答复，不能评价。"), code="invalid_state")
+    answer = suggestion.replies.get(round=suggestion.round)  # there is one (``ready.can_rate_now``)
     if is_lead:  # co-proposers may still rate after the lead's rating moved the suggestion on
         _require_status(suggestion, [Status.REPLIED], _("评价"))
     try:

@@ -1,7 +1,8 @@
 """The one declaration of each workflow step: from which states, who may, what the doors need.
 
 A step is a workflow function decorated with ``@step(...)``. The decorator owns the transaction, locks
-the suggestion row, checks who may act and from which state, then runs the function; it also registers
+the suggestion row, checks who may act, from which state and what the records must show (``ready``),
+then runs the function; it also registers
 the step in ``STEPS``, which every door reads: the pages and the admin (``form``), the API (``input``),
 the suggestion page's list of actions (``available``). Changing a rule is one edit, here or in the
 function's decorator.
@@ -13,6 +14,7 @@ import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -24,6 +26,14 @@ from suggestions.workflow.base import _check, _lock, _require_status
 
 def _always(user, suggestion: Suggestion) -> bool:
     return True
+
+
+def _why_not(check: Callable, answer) -> tuple[str, str]:
+    """The reason and code of a ``ready`` check's "no": its own (``ready.No``) or its ``@why``'s."""
+    return (
+        str(getattr(answer, "why", "") or getattr(check, "why", "")),
+        getattr(answer, "code", "") or getattr(check, "code", "not_ready"),
+    )
 
 
 @dataclass(frozen=True)
@@ -57,7 +67,7 @@ class Step:
             }
         if not self.may(user, suggestion):
             return _("您不能进行「%(step)s」：这一步由其他角色或单位办理。") % {"step": self.label}
-        reason = getattr(self.ready, "why", "")
+        reason = _why_not(self.ready, self.ready(user, suggestion))[0]
         return _("当前不能进行「%(step)s」：%(why)s") % {"step": self.label, "why": reason} if reason else ""
 
     def form_class(self):
@@ -116,6 +126,10 @@ def step(
             _check(may(by, locked))
             if allowed is not None:
                 _require_status(locked, allowed, verb or label)
+            answer = ready(by, locked)
+            if not answer:
+                reason, code = _why_not(ready, answer)
+                raise ValidationError(reason, code=code)
             return function(suggestion=locked, by=by, **kwargs)
 
         if name in STEPS or name in UNLISTED:

@@ -87,6 +87,8 @@ def test_a_worker_brings_the_hourly_pass_with_it(database_tasks, overdue):
     )
     (first,) = passes_run()
     assert first.pop("counter_cells_pruned") > 0  # the steps above left statistics cells at 0
+    assert first.pop("counter_cells_folded") > 0  # the overdue suggestions' due cells of past days
+    assert not StatDueCounter.objects.filter(due__lt=timezone.localdate()).exclude(due=counters.FOLDED).exists()
     assert first == {
         "created": len(identities), "already_sent": 0, "queued": len(identities), "requeued": 0,
         "login_failures_purged": 0,
@@ -216,7 +218,7 @@ def test_the_pass_requeues_stuck_emails_and_purges_old_login_failures(database_t
 
     assert passes_run()[-1] == {
         "created": 0, "already_sent": len(overdue), "queued": 1, "requeued": 1, "login_failures_purged": 1,
-        "counter_cells_pruned": 0,
+        "counter_cells_folded": 0, "counter_cells_pruned": 0,
     }  # fmt: skip
     assert [m.to[0] for m in mail.outbox] == [stuck.recipient.email]
     assert Notification.objects.get(pk=stuck.pk).email_status == EmailStatus.SENT

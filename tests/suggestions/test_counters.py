@@ -1,5 +1,5 @@
 """The statistics counters (suggestions/queries/counters.py) are kept by the workflow, and every statistic
-read from them equals the same statistic computed from the facts (``stats.reference_*``), for every
+read from them equals the same statistic computed from the facts (``measures.reference_*``, re-exported by ``stats``), for every
 audience, after random sequences of workflow steps: rehandling, reassignment, withdrawal, not accepted,
 corrections, extensions, publications.
 """
@@ -356,3 +356,45 @@ def test_only_waiting_suggestions_have_a_due_cell_and_prune_drops_the_cells_left
     assert not StatDueCounter.objects.filter(n=0, unreplied=0).exists()
     assert counters.differences() == []
     assert stats.overview.__wrapped__(qs, later) == stats.reference_overview(qs, later)
+
+
+def test_the_due_cells_of_past_days_fold_into_one_per_key_and_every_statistic_stays(db):
+    world = World()
+    today = timezone.localdate()
+    registered = [s for s in Suggestion.objects.filter(pk__in=world.ids) if s.status == Status.REGISTERED]
+    for k, s in enumerate(registered[:6]):
+        on = today - dt.timedelta(days=200 + 9 * k)
+        workflow.assign(suggestion=s, lead=world.departments[k % 2], on=on, by=world.staff)
+    viewers = {who: visible(Suggestion, world.users[who]) for who in ("staff", "public", "handler0")}
+
+    def figures():
+        return {
+            (who, name): getattr(stats, name).__wrapped__(qs, today)
+            for who, qs in viewers.items()
+            for name in NAMES
+        }
+
+    before = figures()
+    past = StatDueCounter.objects.filter(due__lt=today).exclude(due=counters.FOLDED)
+    assert past.values("due").distinct().count() > 1  # a cell per key and past day
+    day_cells = past.count()
+    assert counters.fold() == day_cells
+    assert not past.exists()
+    assert StatDueCounter.objects.filter(due=counters.FOLDED).count() < day_cells
+    assert figures() == before
+    assert counters.differences() == []
+    assert counters.fold() == 0  # nothing left to fold
+    # a step on a folded suggestion subtracts from its day's cell, which goes below 0 until the next fold
+    s = Suggestion.objects.get(pk=registered[0].pk)
+    workflow.acknowledge(suggestion=s, by=world.users["handler0"])
+    factories.reply(s, world.users["handler0"], category="A")
+    assert StatDueCounter.objects.filter(view="F", due=s.due_date, n__lt=0).exists()
+    for who, qs in viewers.items():
+        for name in NAMES:
+            reference = getattr(stats, f"reference_{name}")(qs, today)
+            assert getattr(stats, name).__wrapped__(qs, today) == reference, (who, name)
+    assert counters.differences() == []
+    assert counters.fold() > 0
+    assert not past.exists()
+    assert not StatDueCounter.objects.filter(view="F", n__lt=0).exists()  # (D cells are F − P: may be < 0)
+    assert counters.differences() == []

@@ -10,7 +10,7 @@ that children refer to (suggestions, assignments, replies) are drawn from the ta
 front, so nothing is read back; elsewhere (SQLite) the same tuples go in with executemany. A large
 load on PostgreSQL sets the tables' secondary indexes and foreign keys aside and builds them again
 afterwards (``devtools/bulkload.py``). The statistics facts are computed by the database in one
-INSERT … SELECT per table from their definitions (``stats.fact_expressions``).
+INSERT … SELECT per table from their definitions (``measures.fact_expressions``).
 
 At 1,000,000 suggestions (about 10 million events) the whole load takes under 10 minutes on a 2-core
 machine; the command prints the time of each phase and the database's size.

@@ -4,7 +4,8 @@ The hourly pass runs on the task worker by itself (notifications/schedule.py, `r
 the manual pass, with options (another date, some kinds, a dry run, the failed e-mails again). Each run
 is also the housekeeping pass: e-mails stuck in queued/sending (a dead worker) are queued again
 (reminders.run), the failed logins older than the lockout window are deleted (purge_login_failures), and
-the statistics counter cells left at 0 are dropped (counters.prune).
+the statistics due cells of past days are folded into one per key (counters.fold) and the
+counter cells left at 0 are dropped (counters.prune).
 It also makes sure the worker's hourly chain is scheduled (schedule.ensure_scheduled), so a chain that
 was lost is back after one manual run.
 """
@@ -69,6 +70,9 @@ class Command(BaseCommand):
             purged = purge_login_failures()
             if purged:
                 self.stdout.write(f"{purged} old login failures deleted")
+            folded = counters.fold()
+            if folded:
+                self.stdout.write(f"{folded} statistics due cells of past days folded")
             pruned = counters.prune()
             if pruned:
                 self.stdout.write(f"{pruned} statistics counter cells at 0 deleted")

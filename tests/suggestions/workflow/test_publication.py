@@ -118,6 +118,7 @@ def test_follow_up_stops_once_the_promise_is_fulfilled(world):
     with pytest.raises(ValidationError) as info:
         workflow.follow_up(suggestion=world.suggestion, text="再报", by=world.lead_handler)
     assert info.value.code == "fulfilled"
+    assert info.value.message in workflow.STEPS["follow_up"].refusal(world.lead_handler, world.s)
     assert world.s.events.filter(kind=EventKind.FOLLOW_UP).count() == 2
 
 

@@ -296,6 +296,48 @@ def test_staff_rate_on_behalf_of_the_lead_delegate(world):
     assert event.note == "书面评价表：未解决"
 
 
+def test_staff_record_a_co_proposers_rating_after_the_lead_closed_it(world):
+    """The paper form of a co-proposer may arrive after the lead's rating closed the suggestion: staff are
+    offered 评价 while a proposer has not rated this round, and no longer once every proposer has."""
+    rating_step = workflow.STEPS["rate"]
+    world.at(S.REPLIED)
+    rate_lead(world, world.lead_delegate)
+    assert world.s.status == S.CLOSED
+    assert rating_step.available(world.staff, world.s)
+    assert not rating_step.available(world.lead_delegate, world.s)  # the lead has rated
+    rating = workflow.rate(
+        suggestion=world.suggestion,
+        attitude="satisfied",
+        result="basically",
+        delegate=world.co_proposer_record,
+        by=world.staff,
+    )
+    assert (rating.is_lead, rating.delegate, world.s.status) == (False, world.co_proposer_record, S.CLOSED)
+    assert not rating_step.available(world.staff, world.s)
+    with pytest.raises(ValidationError) as info:
+        workflow.rate(
+            suggestion=world.suggestion,
+            attitude="satisfied",
+            result="satisfied",
+            delegate=world.co_proposer_record,
+            by=world.staff,
+        )
+    assert info.value.message in rating_step.refusal(world.staff, world.s)  # the page says the same
+    assert world.s.ratings.count() == 2
+
+
+def test_a_proposer_who_rated_is_told_so_by_the_page_and_the_workflow(world):
+    world.at(S.REPLIED)
+    workflow.rate(suggestion=world.suggestion, attitude="satisfied", result="satisfied", by=world.co_proposer)
+    refusal = workflow.STEPS["rate"].refusal(world.co_proposer, world.s)
+    with pytest.raises(ValidationError) as info:
+        workflow.rate(
+            suggestion=world.suggestion, attitude="satisfied", result="satisfied", by=world.co_proposer
+        )
+    assert info.value.code == "duplicate"
+    assert "已评价" in info.value.message and info.value.message in refusal
+
+
 def test_a_delegate_rates_only_in_their_own_name(world):
     world.at(S.REPLIED)
     with pytest.raises(PermissionDenied):
