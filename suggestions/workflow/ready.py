@@ -29,13 +29,15 @@ from suggestions.models import (
 from suggestions.policy import permissions
 
 
-def why(reason: str, code: str) -> Callable[[Callable], Callable]:
-    """What a refusal says when this check fails, and its error code: the step's page says it
-    (``Step.refusal``) and the workflow raises it (``@step`` checks ``ready`` under the row lock)."""
+def why(reason: str, code: str, field: str = "") -> Callable[[Callable], Callable]:
+    """What a refusal says when this check fails, its error code and the input it concerns (if one): the
+    step's page says it (``Step.refusal``) and the workflow raises it (``@step`` checks ``ready`` under the
+    row lock; with ``field``, as that field's error, so the API's 400 names it)."""
 
     def mark(check: Callable) -> Callable:
         check.why = reason
         check.code = code
+        check.field = field
         return check
 
     return mark
@@ -77,7 +79,7 @@ def has_pending_assignment(user, s: Suggestion) -> bool:
     return any(a.department_id in permissions.roles(user).department_ids for a in pending)
 
 
-@why(_("没有待审核的调整申请。"), "no_request")
+@why(_("没有待审核的调整申请。"), "no_request", field="assignment")
 def pending_reassignment(user, s: Suggestion) -> bool:
     # A request is this round's assignment awaiting the decision (so not a replaced one).
     return any(a.status == AssignmentStatus.REASSIGN_REQUESTED for a in s.current_assignments())
@@ -122,7 +124,7 @@ def awaited_co_opinions(suggestion: Suggestion, on: dt.date | None = None) -> li
     ]
 
 
-@why(_("没有需要等待的协办意见：协办意见已提交、已过期限，或已准予先行答复。"), "nothing_awaited")
+@why(_("没有需要等待的协办意见：协办意见已提交、已过期限，或已准予先行答复。"), "nothing_awaited", field="department")
 def co_opinion_awaited(user, s: Suggestion) -> bool:
     """A co-handler's opinion the lead must still wait for (offers 准予先行答复 to staff)."""
     return co_opinion_due(user, s) and bool(awaited_co_opinions(s))

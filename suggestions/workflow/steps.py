@@ -129,7 +129,8 @@ def step(
             answer = ready(by, locked)
             if not answer:
                 reason, code = _why_not(ready, answer)
-                raise ValidationError(reason, code=code)
+                field = getattr(ready, "field", "")
+                raise ValidationError({field: reason} if field else reason, code=code)
             return function(suggestion=locked, by=by, **kwargs)
 
         if name in STEPS or name in UNLISTED:
