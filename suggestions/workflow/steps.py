@@ -1,9 +1,9 @@
 """The one declaration of each workflow step: from which states, who may, what the doors need.
 
 A step is a workflow function decorated with ``@step(...)``. The decorator owns the transaction, locks
-the suggestion row, checks who may act, from which state and what the records must show (``ready``),
-then runs the function; it also registers
-the step in ``STEPS``, which every door reads: the pages and the admin (``form``), the API (``input``),
+the suggestion row, checks who may act, from which state and what the records must show (``ready``,
+raising its reason), then runs the function; it also registers the step in ``STEPS``, which every door
+reads: the pages and the admin (``form``), the API (``input``),
 the suggestion page's list of actions (``available``). Changing a rule is one edit, here or in the
 function's decorator.
 """
