@@ -1,5 +1,6 @@
 """Gunicorn for a production-like run (`make serve`) and the benchmark."""
 
+import gc
 import multiprocessing
 import os
 
@@ -46,6 +47,7 @@ def pre_fork(server, worker):
     starts from the master's copy and catches up with the events since. TRACKER_ROUTING_WARM=false skips it."""
     global _warmed
     if _warmed or os.environ.get("TRACKER_ROUTING_WARM", "true").lower() in ("0", "false", "no"):
+        gc.freeze()
         return
     _warmed = True
     try:
@@ -59,3 +61,7 @@ def pre_fork(server, worker):
         from django.db import connections
 
         connections.close_all()  # no database connection crosses the fork
+        # The index's millions of objects leave the collector's sight: a worker's collections would
+        # otherwise write to every page holding them, and each written page becomes its own copy.
+        gc.collect()
+        gc.freeze()

@@ -155,7 +155,7 @@ class StatCounter(CounterKey):
         verbose_name_plural = _("统计计数")
         constraints = [
             models.UniqueConstraint(
-                fields=["grain", "view", "follower", "session_id", "theme_id", "status", "dim"],
+                fields=["grain", "view", "follower", "theme_id", "session_id", "status", "dim"],
                 name="stat_counter_cell",
             ),
         ]
@@ -177,7 +177,7 @@ class StatDueCounter(CounterKey):
         verbose_name_plural = _("统计期限计数")
         constraints = [
             models.UniqueConstraint(
-                fields=["grain", "view", "follower", "session_id", "theme_id", "status", "dim", "due"],
+                fields=["grain", "view", "follower", "theme_id", "session_id", "status", "dim", "due"],
                 name="stat_due_counter_cell",
             ),
         ]

@@ -17,7 +17,9 @@ The key of a cell:
   viewer without the handling record reads, ``stats.VIEWER_FACTS``), ``D`` the difference F − P of the
   suggestions a department follows (``follower``: it has an active assignment on them), so that its
   handlers' statistics are P + D; ``A`` the same for every viewer (``C``);
-- ``session_id``, ``theme_id``, ``status``: the suggestion's;
+- ``session_id``, ``theme_id``, ``status``: the suggestion's; the department grains (``L``, ``C``) have
+  each cell twice, once per theme and once with ``theme_id`` 0 (``ALL_THEMES``) summing every theme, so that
+  按承办单位 without a theme filter reads one cell per session, status and department;
 - ``dim``: by grain, the month of the first reply as ``yyyymm`` (``S``; 0 when none or not handled), the
   department (``L``, ``C``) or the round (``R``).
 
@@ -77,8 +79,10 @@ VIEWER_FACTS = (
     "extensions",
 )
 NO_DUE = dt.date(9999, 12, 31)  # never before today
+ALL_THEMES = 0  # the theme_id of the department grains' cells that sum every theme (``_with_all_themes``)
+ROLLED_GRAINS = ("L", "C")
 FOLDED = dt.date(1, 1, 1)  # the due cells of every day before the last fold, summed (``fold``)
-KEY = ("grain", "view", "follower", "session_id", "theme_id", "status", "dim")
+KEY = ("grain", "view", "follower", "theme_id", "session_id", "status", "dim")  # the unique index's order
 DUE_KEY = (*KEY, "due")
 DUE_VALUES = ("n", "unreplied")
 VALUES = (
@@ -278,9 +282,21 @@ def _union(ids: list[int] | None, sign: int) -> tuple[str, list[Any]]:
     return " UNION ALL ".join(parts), params
 
 
+def _with_all_themes(union: str) -> str:
+    """The branches' rows, and those of the department grains (``L``, ``C``) once more with theme 0: the
+    cells of every theme (``ALL_THEMES``), so that 按承办单位 without a theme filter sums a seventh of the
+    cells (one per session, status and department instead of one per theme too)."""
+    rolled = ", ".join(
+        f"{ALL_THEMES} AS c_theme_id" if name == "theme_id" else f"a.c_{name}" for name in (*DUE_KEY, *VALUES)
+    )
+    grains = ", ".join(f"'{grain}'" for grain in ROLLED_GRAINS)
+    return f"WITH a AS ({union}) SELECT * FROM a UNION ALL SELECT {rolled} FROM a WHERE a.c_grain IN ({grains})"
+
+
 def _grouped_sql(ids: list[int] | None, sign: int) -> tuple[str, list[Any]]:
     """StatCounter's cells: SELECT key, SUM(values) over the branches, grouped per cell, in key order."""
     union, params = _union(ids, sign)
+    union = _with_all_themes(union)
     key = ", ".join(f"u.c_{name}" for name in KEY)
     sums = ", ".join(f"SUM(u.c_{name})" for name in VALUES)
     return f"SELECT {key}, {sums} FROM ({union}) AS u WHERE 1 = 1 GROUP BY {key} ORDER BY {key}", params
@@ -289,6 +305,7 @@ def _grouped_sql(ids: list[int] | None, sign: int) -> tuple[str, list[Any]]:
 def _due_sql(ids: list[int] | None, sign: int) -> tuple[str, list[Any]]:
     """StatDueCounter's cells: the waiting rows (a due date) grouped per cell and due date."""
     union, params = _union(ids, sign)
+    union = _with_all_themes(union)
     key = ", ".join(f"u.c_{name}" for name in DUE_KEY)
     sums = "SUM(u.c_n), SUM(u.c_n - u.c_replied)"
     return (
@@ -329,6 +346,10 @@ def rebuild_counters() -> int:
     """Recompute every cell from the facts tables (one INSERT … SELECT … GROUP BY per table); returns the
     cells of both tables."""
     with transaction.atomic():
+        # Under the event-order lock, as every step's refresh of its cells is: a step waits for the
+        # rebuild instead of adding to a cell being replaced. Readers go on reading the old cells (a
+        # DELETE, not a TRUNCATE, which would make them wait).
+        lock_event_order(connection.alias)
         StatCounter.objects.all().delete()
         StatDueCounter.objects.all().delete()
         _insert(StatCounter, KEY, VALUES, *_grouped_sql(None, 1), add=False)

@@ -14,6 +14,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
+from django.db.models import F
 from django.utils import timezone
 
 from suggestions import workflow
@@ -282,13 +283,36 @@ def test_the_cells_of_a_step_are_its_changes(db):
     lead = StatCounter.objects.filter(
         grain="L", view="F", dim=world.departments[0].pk, status=Status.ASSIGNED
     )
-    assert sum(c.n for c in lead) == 1
-    # a new theme moves the suggestion's counts with it
+    # the lead department's cell of the suggestion's theme, and its cell of every theme (theme 0)
+    assert [(c.theme_id, c.n) for c in lead.order_by("theme_id")] == [(0, 1), (s.theme_id, 1)]
+    # a new theme moves the suggestion's counts with it; the every-theme cell stays as it was
     other = Theme.objects.filter(session=s.session).exclude(pk=s.theme_id).first()
     there = Suggestion.objects.filter(theme=other).count()
     workflow.correct_text(suggestion=s, theme=other, position=500, reason="更正", by=world.staff)
     assert sum(c.n for c in cells.filter(status=Status.ASSIGNED)) == 0
     assert sum(c.n for c in StatCounter.objects.filter(grain="S", view="F", theme_id=other.pk)) == there + 1
+    assert {c.theme_id: c.n for c in lead.exclude(n=0)} == {0: 1, other.pk: 1}
+    assert counters.differences() == []
+
+
+def test_by_department_reads_the_every_theme_cells_unless_a_theme_is_chosen(db):
+    world = World()
+    staff = world.staff
+    for i, pk in enumerate(world.ids[:4]):
+        workflow.assign(
+            suggestion=Suggestion.objects.get(pk=pk), lead=world.departments[i % 2], by=staff
+        )
+    everything = visible(Suggestion, staff)
+    one_theme = everything.filter(theme_id=Suggestion.objects.get(pk=world.ids[0]).theme_id)
+    for qs in (everything, one_theme, everything.filter(status=Status.ASSIGNED)):
+        cache.clear()
+        assert stats.by_department(qs) == stats.reference_by_department(qs)
+    # the every-theme cells alone answer the unfiltered statistic: break them and it shows
+    StatCounter.objects.filter(grain="L", theme_id=counters.ALL_THEMES).update(n=F("n") + 10)
+    cache.clear()
+    assert stats.by_department(everything) != stats.reference_by_department(everything)
+    cache.clear()
+    assert stats.by_department(one_theme) == stats.reference_by_department(one_theme)
 
 
 def test_stale_counters_are_reported_by_the_invariants_and_mended_by_a_rebuild(db):
