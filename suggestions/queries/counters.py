@@ -290,7 +290,9 @@ def _with_all_themes(union: str) -> str:
         f"{ALL_THEMES} AS c_theme_id" if name == "theme_id" else f"a.c_{name}" for name in (*DUE_KEY, *VALUES)
     )
     grains = ", ".join(f"'{grain}'" for grain in ROLLED_GRAINS)
-    return f"WITH a AS ({union}) SELECT * FROM a UNION ALL SELECT {rolled} FROM a WHERE a.c_grain IN ({grains})"
+    return (
+        f"WITH a AS ({union}) SELECT * FROM a UNION ALL SELECT {rolled} FROM a WHERE a.c_grain IN ({grains})"
+    )
 
 
 def _grouped_sql(ids: list[int] | None, sign: int) -> tuple[str, list[Any]]:

@@ -124,7 +124,11 @@ def awaited_co_opinions(suggestion: Suggestion, on: dt.date | None = None) -> li
     ]
 
 
-@why(_("没有需要等待的协办意见：协办意见已提交、已过期限，或已准予先行答复。"), "nothing_awaited", field="department")
+@why(
+    _("没有需要等待的协办意见：协办意见已提交、已过期限，或已准予先行答复。"),
+    "nothing_awaited",
+    field="department",
+)
 def co_opinion_awaited(user, s: Suggestion) -> bool:
     """A co-handler's opinion the lead must still wait for (offers 准予先行答复 to staff)."""
     return co_opinion_due(user, s) and bool(awaited_co_opinions(s))

@@ -88,7 +88,9 @@ def test_a_worker_brings_the_hourly_pass_with_it(database_tasks, overdue):
     (first,) = passes_run()
     assert first.pop("counter_cells_pruned") > 0  # the steps above left statistics cells at 0
     assert first.pop("counter_cells_folded") > 0  # the overdue suggestions' due cells of past days
-    assert not StatDueCounter.objects.filter(due__lt=timezone.localdate()).exclude(due=counters.FOLDED).exists()
+    assert (
+        not StatDueCounter.objects.filter(due__lt=timezone.localdate()).exclude(due=counters.FOLDED).exists()
+    )
     assert first == {
         "created": len(identities), "already_sent": 0, "queued": len(identities), "requeued": 0,
         "login_failures_purged": 0,

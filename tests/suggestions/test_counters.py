@@ -299,9 +299,7 @@ def test_by_department_reads_the_every_theme_cells_unless_a_theme_is_chosen(db):
     world = World()
     staff = world.staff
     for i, pk in enumerate(world.ids[:4]):
-        workflow.assign(
-            suggestion=Suggestion.objects.get(pk=pk), lead=world.departments[i % 2], by=staff
-        )
+        workflow.assign(suggestion=Suggestion.objects.get(pk=pk), lead=world.departments[i % 2], by=staff)
     everything = visible(Suggestion, staff)
     one_theme = everything.filter(theme_id=Suggestion.objects.get(pk=world.ids[0]).theme_id)
     for qs in (everything, one_theme, everything.filter(status=Status.ASSIGNED)):
