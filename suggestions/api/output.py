@@ -306,3 +306,9 @@ def suggestion_detail(s: Suggestion, request) -> dict[str, Any]:
             data[name] = None
         data["ratings"] = None
     return data
+
+
+def stats_row(row: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """A statistics serializer's row (``serializers.Stats*Serializer``): its fields in its order; the month
+    as an ISO date. The rows of ``suggestions/queries/stats.py`` hold every one of them."""
+    return {name: iso_date(v) if isinstance(v := row[name], dt.date) else v for name in names}

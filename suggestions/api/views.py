@@ -379,8 +379,9 @@ def input_named(exc: DjangoValidationError, names: dict[str, str]) -> exceptions
 
 WRITE_PERMISSIONS = [IsAuthenticated, DashboardReadOnly]
 
-#: The suggestion list, export and detail render through ``suggestions/api/output.py`` (the hot paths);
-#: False renders them through their serializers, as every other endpoint (what the tests compare with).
+#: The suggestion list, export and detail and the statistics render through ``suggestions/api/output.py``
+#: (the hot paths); False renders them through their serializers, as every other endpoint (what the tests
+#: compare with).
 OUTPUT_FUNCTIONS = True
 
 
@@ -528,9 +529,15 @@ for _name in STEPS:
 
 
 def _stats_action(function, serializer, *, many: bool, url_path: str):
+    names = tuple(serializer().fields)
+
     def view(self, request):
         rows = function(self.filter_queryset(self.get_queryset()))
-        return Response(serializer(rows, many=many).data)
+        if not OUTPUT_FUNCTIONS:
+            return Response(serializer(rows, many=many).data)
+        if many:
+            return Response([output.stats_row(row, names) for row in rows])
+        return Response(output.stats_row(rows, names))
 
     view.__name__ = view.__qualname__ = function.__name__  # DRF routes the method by its name
     view = action(detail=False, methods=["get"], url_path=url_path, url_name=url_path)(view)

@@ -176,6 +176,11 @@ def _paths(world) -> list[str]:
         "/api/v1/departments/",
         "/api/v1/delegates/",
         *(f"/api/v1/delegates/{pk}/" for pk in world["delegates"]),
+        *(
+            f"/api/v1/stats/{name}/{query}"
+            for name in ("overview", "by-theme", "by-department", "by-round", "by-month")
+            for query in ("", "?status=closed")
+        ),
     ]
 
 
