@@ -30,17 +30,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connection
 from django.db.models import (
-    F,
-    IntegerField,
     Q,
     QuerySet,
-    Sum,
-    Value,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from departments.models import Department
@@ -58,7 +53,7 @@ from suggestions.queries import counters, dataversion
 from suggestions.queries.measures import (  # the definitions, re-exported for the doors: one import
     COUNT_FIELDS,
     DEFINITIONS,
-    HANDLED,
+    HANDLED_STATUSES,
     RATE_FIELDS,
     TOTAL_FIELDS,
     VIEWER_NOTE,
@@ -237,44 +232,83 @@ def _cell_plan(qs: QuerySet) -> tuple[Q, Q, Q | None] | None:
     return dims, Q(view="P", follower=0), scoping.followed(roles, "pk")
 
 
-def _sums(among: Q | None) -> dict[str, Any]:
-    """The counts of ``COUNT_FIELDS`` over StatCounter's cells (``among`` them, if given; ``x_`` names;
-    ``x_due_known``: the first half of 应答复), but the two that depend on today (``_waiting``)."""
+#: The sums read from StatCounter's cells: (name, column); ``x_due_known`` is the first half of 应答复.
+_SUMS = (
+    ("x_assigned", "n"),
+    ("x_replied", "replied"),
+    ("x_replied_on_time", "on_time"),
+    ("x_due_known", "due_known"),
+    ("x_closed", "closed"),
+    ("x_face_to_face", "face_to_face"),
+    ("x_rated", "rated"),
+    ("x_satisfied", "satisfied"),
+    ("x_unsatisfied", "unsatisfied"),
+    ("x_first_round_rated", "first_rated"),
+    ("x_first_round_satisfied", "first_satisfied"),
+    ("x_category_a", "category_a"),
+    ("x_category_b", "category_b"),
+    ("x_category_c", "category_c"),
+    ("x_category_d", "category_d"),
+    ("x_key_supervision", "key_supervision"),
+    ("x_extensions_granted", "extensions"),
+    ("x_reassignments", "reassignments"),
+)
+#: With ``totals``: how many there are in all, and of the statuses never handled (name, status or None).
+_TOTALS = (
+    ("x_total", None),
+    ("x_registered", Status.REGISTERED),
+    ("x_not_accepted", Status.NOT_ACCEPTED),
+    ("x_withdrawn", Status.WITHDRAWN),
+)
+#: The sums read from StatDueCounter's cells due before today: 应答复's second half (not replied, past the
+#: due date) and 逾期 (still open).
+_WAITING = ("x_due_late", "x_overdue_now")
 
-    def total(value) -> Coalesce:
-        return Coalesce(Sum(value, filter=among) if among else Sum(value), Value(0))
 
-    return {
-        "x_assigned": total("n"),
-        "x_replied": total("replied"),
-        "x_replied_on_time": total("on_time"),
-        "x_due_known": total("due_known"),
-        "x_closed": total("closed"),
-        "x_face_to_face": total("face_to_face"),
-        "x_rated": total("rated"),
-        "x_satisfied": total("satisfied"),
-        "x_unsatisfied": total("unsatisfied"),
-        "x_first_round_rated": total("first_rated"),
-        "x_first_round_satisfied": total("first_satisfied"),
-        "x_category_a": total("category_a"),
-        "x_category_b": total("category_b"),
-        "x_category_c": total("category_c"),
-        "x_category_d": total("category_d"),
-        "x_key_supervision": total("key_supervision"),
-        "x_extensions_granted": total("extensions"),
-        "x_reassignments": total("reassignments"),
-    }
+def _statuses(statuses) -> tuple[str, list[str]]:
+    return f"status IN ({', '.join(['%s'] * len(statuses))})", [str(x) for x in statuses]
 
 
-def _waiting(among: Q | None) -> dict[str, Any]:
-    """The counts over StatDueCounter's cells due before today (``among`` them, if given): ``x_due_late``
-    (应答复's second half: not replied, past the due date) and ``x_overdue_now`` (逾期)."""
-    late = Sum("unreplied", filter=among) if among else Sum("unreplied")
-    open_ = Q(status__in=OPEN_STATUSES) & among if among else Q(status__in=OPEN_STATUSES)
-    return {
-        "x_due_late": Coalesce(late, Value(0)),
-        "x_overdue_now": Coalesce(Sum("n", filter=open_), Value(0)),
-    }
+def _sum(column: str, condition: tuple[str, list] | None) -> tuple[str, list]:
+    if condition is None:
+        return f"COALESCE(SUM({column}), 0)", []
+    return f"COALESCE(SUM(CASE WHEN {condition[0]} THEN {column} ELSE 0 END), 0)", list(condition[1])
+
+
+def _sum_columns(totals: bool) -> tuple[list[str], list[tuple[str, list]], list[tuple[str, list]]]:
+    """The sums' names, and each one's SQL over StatCounter's and over StatDueCounter's cells (0 where
+    the other table has none). With ``totals`` the cells hold every status, and the counts of ``_SUMS`` and
+    ``_WAITING`` read the handled ones only."""
+    handled = _statuses(HANDLED_STATUSES) if totals else None
+    zero = ("0", [])
+    names, counted, waiting = [], [], []
+    if totals:
+        for name, status in _TOTALS:
+            names.append(name)
+            counted.append(_sum("n", None if status is None else _statuses([status])))
+            waiting.append(zero)
+    for name, column in _SUMS:
+        names.append(name)
+        counted.append(_sum(column, handled))
+        waiting.append(zero)
+    open_sql, open_params = _statuses(OPEN_STATUSES)
+    if handled is not None:
+        open_sql, open_params = f"{open_sql} AND {handled[0]}", [*open_params, *handled[1]]
+    names += _WAITING
+    counted += [zero, zero]
+    waiting += [_sum("unreplied", handled), _sum("n", (open_sql, open_params))]
+    return names, counted, waiting
+
+
+def _where(model, cells: Q, **more: Any) -> tuple[str, list]:
+    """The WHERE of ``model``'s ``cells``, compiled by Django (a few lookups; the ORM's compilation of
+    the twenty-odd sums around them was most of a statistic's time, so those are written out)."""
+    query = model.objects.filter(cells, **more).query
+    try:
+        sql, params = query.get_compiler(connection=connection).compile(query.where)
+    except FullResultSet:
+        return "1 = 1", []
+    return sql, list(params)
 
 
 def _summed(
@@ -283,46 +317,35 @@ def _summed(
     *fields: str,
     totals: bool = False,
     names: tuple[type, str, dict[str, str]] | None = None,
-    **expressions: Any,
 ) -> list[dict[str, Any]]:
-    """One query: the counts (``_sums``) over StatCounter's ``cells`` and ``_waiting`` over StatDueCounter's
-    same cells due before today, one row per group of ``fields`` / ``expressions`` (none: one row). The two
-    tables' sums are grouped apart, joined as UNION ALL and added up per group around it; ``names``
-    (model, key, {column: alias}) joins the names of the groups' theme or department after the grouping
-    (thousands of cells, a few hundred rows). With ``totals``, every status is read (the counts of handled
-    cells, ``_cell_totals`` of all); without, ``cells`` must hold handled suggestions only (the grains
-    ``L``, ``R`` and ``C``, and ``S`` with a month: counters.py), so that no sum filters row by row (at
-    1,000,000 suggestions the row-by-row filters were half the time of 按承办单位) and no status list
+    """One query: the sums (``_SUMS``, with ``totals`` ``_TOTALS`` too) over StatCounter's ``cells`` and
+    ``_WAITING`` over StatDueCounter's same cells due before today, one row per group of ``fields`` (none:
+    one row). Each table's cells are grouped apart, joined as UNION ALL and added up per group around it;
+    ``names`` (model, key, {column: alias}) joins the names of the groups' theme or department after the
+    grouping (thousands of cells, a few hundred rows). With ``totals``, every status is read (the counts
+    of the handled cells, the totals of all); without, ``cells`` must hold handled suggestions only (the
+    grains ``L``, ``R`` and ``C``, and ``S`` with a month: counters.py), so that no sum filters row by row
+    (at 1,000,000 suggestions the row-by-row filters were half the time of 按承办单位) and no status list
     multiplies the index scans."""
-    if totals:
-        sums, waiting = {**_cell_totals(), **_sums(HANDLED)}, _waiting(HANDLED)
-    else:
-        sums, waiting = _sums(None), _waiting(None)
-
-    def zeros(names) -> dict[str, Value]:
-        return {name: Value(0, output_field=IntegerField()) for name in names}
-
-    if not fields and not expressions:
-        expressions = {"one": Value(1, output_field=IntegerField())}
-    counted = (
-        StatCounter.objects.filter(cells)
-        .order_by()
-        .values(*fields, **expressions)
-        .annotate(**sums, **zeros(waiting))
-    )
-    late = (
-        StatDueCounter.objects.filter(cells, due__lt=today)
-        .order_by()
-        .values(*fields, **expressions)
-        .annotate(**zeros(sums), **waiting)
-    )
-    try:
-        sql, params = counted.union(late, all=True).query.sql_with_params()
-    except EmptyResultSet:
-        return []
     quote = connection.ops.quote_name
-    keys = [f"g.{quote(name)}" for name in (*fields, *expressions)]
-    select = [*keys, *(f"SUM(g.{quote(name)}) AS {quote(name)}" for name in (*sums, *waiting))]
+    sums, counted, waiting = _sum_columns(totals)
+    keys = [quote(name) for name in fields] or ["1"]
+    aliases = [quote(name) for name in fields] or [quote("one")]
+    parts, params = [], []
+    for model, columns, more in ((StatCounter, counted, {}), (StatDueCounter, waiting, {"due__lt": today})):
+        try:
+            where, where_params = _where(model, cells, **more)
+        except EmptyResultSet:
+            return []
+        select = [f"{key} AS {alias}" for key, alias in zip(keys, aliases, strict=True)]
+        for name, (sql, p) in zip(sums, columns, strict=True):
+            select.append(f"{sql} AS {quote(name)}")
+            params += p
+        group = f" GROUP BY {', '.join(keys)}" if fields else ""
+        parts.append(f"SELECT {', '.join(select)} FROM {quote(model._meta.db_table)} WHERE {where}{group}")
+        params += where_params
+    outer = [f"g.{alias}" for alias in aliases]
+    select = [*outer, *(f"SUM(g.{quote(name)}) AS {quote(name)}" for name in sums)]
     join = ""
     if names is not None:
         model, key, columns = names
@@ -330,26 +353,15 @@ def _summed(
         select += [
             f"{column} AS {quote(alias)}" for column, alias in zip(named, columns.values(), strict=True)
         ]
-        keys += named
+        outer += named
         join = f" LEFT JOIN {quote(model._meta.db_table)} AS n ON n.id = g.{quote(key)}"
+    union = " UNION ALL ".join(parts)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {', '.join(select)} FROM ({sql}) AS g{join} GROUP BY {', '.join(keys)}", params
+            f"SELECT {', '.join(select)} FROM ({union}) AS g{join} GROUP BY {', '.join(outer)}", params
         )
         header = [c[0] for c in cursor.description]
         return [dict(zip(header, row, strict=True)) for row in cursor.fetchall()]
-
-
-def _cell_totals() -> dict[str, Any]:
-    def total(condition: Q | None = None) -> Coalesce:
-        return Coalesce(Sum("n", filter=condition) if condition else Sum("n"), Value(0))
-
-    return {
-        "x_total": total(),
-        "x_registered": total(Q(status=Status.REGISTERED)),
-        "x_not_accepted": total(Q(status=Status.NOT_ACCEPTED)),
-        "x_withdrawn": total(Q(status=Status.WITHDRAWN)),
-    }
 
 
 _SUMMED = tuple((name, f"x_{name}") for name in (*COUNT_FIELDS, *TOTAL_FIELDS) if name != "reply_due")
@@ -482,7 +494,7 @@ def by_round(qs: QuerySet, today: dt.date | None = None) -> list[dict[str, Any]]
     if plan is None:
         return reference_by_round(qs, today)
     dims, views, followed = plan
-    found = _summed(dims & views & Q(grain="R"), today, round=F("dim"))
+    found = [{**r, "round": r["dim"]} for r in _summed(dims & views & Q(grain="R"), today, "dim")]
     rows = _corrected([_counts(v) for v in found], qs, followed, reference_by_round, today, ("round",))
     return sorted((_row(r, ("round",)) for r in rows if r["assigned"] > 0), key=lambda r: r["round"])
 
