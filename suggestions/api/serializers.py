@@ -466,13 +466,25 @@ DETAIL_FIELDS = (
 )
 
 
+def record_order(*fields: str) -> tuple[str, ...]:
+    """A record model's ``Meta.ordering`` without its leading ``suggestion``: within one suggestion's
+    prefetched records the order is the same, and ordering by the suggestion (by its own ordering, through a
+    join to the suggestions) cost each prefetch a join and a third of its compilation."""
+    return fields
+
+
 def detail_prefetches() -> list[Prefetch]:
     """What SuggestionDetailSerializer reads for every viewer besides the replies and events the view
     scopes to the viewer: ``for_list()``'s shape, with every round's assignments loaded once (the active
     ones ``for_list()`` loads apart are derived from them). Use with ``select_related("session", "theme")``."""
     return [
         Prefetch("proposers", queryset=Proposer.objects.select_related("delegate").order_by("position")),
-        Prefetch("assignments", queryset=Assignment.objects.select_related("department")),
+        Prefetch(
+            "assignments",
+            queryset=Assignment.objects.select_related("department").order_by(
+                *record_order("round", "role", "id")
+            ),
+        ),
     ]
 
 
@@ -482,14 +494,34 @@ def handling_record_prefetches() -> list[Prefetch]:
         *detail_prefetches(),
         Prefetch(
             "contacts",
-            queryset=ContactRecord.objects.select_related("department").prefetch_related("delegates"),
+            queryset=ContactRecord.objects.select_related("department")
+            .prefetch_related("delegates")
+            .order_by(*record_order("contacted_on", "id")),
         ),
-        Prefetch("progress_updates", queryset=ProgressUpdate.objects.select_related("department")),
-        Prefetch("co_opinions", queryset=CoHandlerOpinion.objects.select_related("assignment__department")),
         Prefetch(
-            "extension_requests", queryset=ExtensionRequest.objects.select_related("assignment__department")
+            "progress_updates",
+            queryset=ProgressUpdate.objects.select_related("department").order_by(
+                *record_order("reported_on", "id")
+            ),
         ),
-        Prefetch("ratings", queryset=Rating.objects.select_related("delegate")),
+        Prefetch(
+            "co_opinions",
+            queryset=CoHandlerOpinion.objects.select_related("assignment__department").order_by(
+                *record_order("id")
+            ),
+        ),
+        Prefetch(
+            "extension_requests",
+            queryset=ExtensionRequest.objects.select_related("assignment__department").order_by(
+                *record_order("id")
+            ),
+        ),
+        Prefetch(
+            "ratings",
+            queryset=Rating.objects.select_related("delegate").order_by(
+                *record_order("round", "-is_lead", "id")
+            ),
+        ),
     ]
 
 

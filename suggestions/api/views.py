@@ -463,8 +463,16 @@ class SuggestionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         user = self.request.user
         return scoped.select_related("session", "theme").prefetch_related(
             *s.detail_prefetches(),
-            Prefetch("replies", queryset=visible(Reply, user).select_related("department")),
-            Prefetch("events", queryset=visible(Event, user).select_related("department")),
+            Prefetch(
+                "replies",
+                queryset=visible(Reply, user).select_related("department").order_by(*s.record_order("round")),
+            ),
+            Prefetch(
+                "events",
+                queryset=visible(Event, user)
+                .select_related("department")
+                .order_by(*s.record_order("at", "id")),
+            ),
         )
 
     def get_serializer_class(self):

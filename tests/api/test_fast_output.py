@@ -259,3 +259,40 @@ def test_the_letter_address_is_absolute(db, api, world):
     replies = staff.get(f"/api/v1/suggestions/{world['pks'][0]}/").json()["replies"]
     letters = [r["pdf"] for r in replies if r["pdf"]]
     assert letters and all(url.startswith("http://testserver/") for url in letters)
+
+
+def test_the_detail_lists_each_record_in_its_model_order(db, api, world):
+    """The detail's prefetches order within the suggestion (``serializers.record_order``), without the
+    join to the suggestions that their models' ordering adds: the order is the models' own."""
+    from suggestions.models import (
+        Assignment,
+        CoHandlerOpinion,
+        ContactRecord,
+        Event,
+        ExtensionRequest,
+        ProgressUpdate,
+        Rating,
+        Reply,
+    )
+
+    lists = {
+        "assignments": Assignment,
+        "contacts": ContactRecord,
+        "progress_updates": ProgressUpdate,
+        "co_opinions": CoHandlerOpinion,
+        "extension_requests": ExtensionRequest,
+        "ratings": Rating,
+        "replies": Reply,
+        "events": Event,
+    }
+    seen, several = dict.fromkeys(lists, 0), dict.fromkeys(lists, 0)
+    client = _client(api, world, "staff")
+    for pk in world["pks"]:
+        data = client.get(f"/api/v1/suggestions/{pk}/").json()
+        for name, model in lists.items():
+            expected = list(model.objects.filter(suggestion_id=pk).values_list("id", flat=True))
+            assert [row["id"] for row in data[name]] == expected, (pk, name)
+            seen[name] += len(expected)
+            several[name] += len(expected) > 1
+    assert all(seen.values()), seen  # every list is read
+    assert sum(several.values()) >= 6, several  # and most have a suggestion with several records to order
