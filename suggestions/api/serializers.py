@@ -466,11 +466,11 @@ DETAIL_FIELDS = (
 )
 
 
-def record_order(*fields: str) -> tuple[str, ...]:
+def record_order(model) -> list[str]:
     """A record model's ``Meta.ordering`` without its leading ``suggestion``: within one suggestion's
     prefetched records the order is the same, and ordering by the suggestion (by its own ordering, through a
     join to the suggestions) cost each prefetch a join and a third of its compilation."""
-    return fields
+    return [name for name in model._meta.ordering if name != "suggestion"]
 
 
 def detail_prefetches() -> list[Prefetch]:
@@ -481,9 +481,7 @@ def detail_prefetches() -> list[Prefetch]:
         Prefetch("proposers", queryset=Proposer.objects.select_related("delegate").order_by("position")),
         Prefetch(
             "assignments",
-            queryset=Assignment.objects.select_related("department").order_by(
-                *record_order("round", "role", "id")
-            ),
+            queryset=Assignment.objects.select_related("department").order_by(*record_order(Assignment)),
         ),
     ]
 
@@ -496,31 +494,29 @@ def handling_record_prefetches() -> list[Prefetch]:
             "contacts",
             queryset=ContactRecord.objects.select_related("department")
             .prefetch_related("delegates")
-            .order_by(*record_order("contacted_on", "id")),
+            .order_by(*record_order(ContactRecord)),
         ),
         Prefetch(
             "progress_updates",
             queryset=ProgressUpdate.objects.select_related("department").order_by(
-                *record_order("reported_on", "id")
+                *record_order(ProgressUpdate)
             ),
         ),
         Prefetch(
             "co_opinions",
             queryset=CoHandlerOpinion.objects.select_related("assignment__department").order_by(
-                *record_order("id")
+                *record_order(CoHandlerOpinion)
             ),
         ),
         Prefetch(
             "extension_requests",
             queryset=ExtensionRequest.objects.select_related("assignment__department").order_by(
-                *record_order("id")
+                *record_order(ExtensionRequest)
             ),
         ),
         Prefetch(
             "ratings",
-            queryset=Rating.objects.select_related("delegate").order_by(
-                *record_order("round", "-is_lead", "id")
-            ),
+            queryset=Rating.objects.select_related("delegate").order_by(*record_order(Rating)),
         ),
     ]
 

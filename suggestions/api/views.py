@@ -465,13 +465,11 @@ class SuggestionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             *s.detail_prefetches(),
             Prefetch(
                 "replies",
-                queryset=visible(Reply, user).select_related("department").order_by(*s.record_order("round")),
+                queryset=visible(Reply, user).select_related("department").order_by(*s.record_order(Reply)),
             ),
             Prefetch(
                 "events",
-                queryset=visible(Event, user)
-                .select_related("department")
-                .order_by(*s.record_order("at", "id")),
+                queryset=visible(Event, user).select_related("department").order_by(*s.record_order(Event)),
             ),
         )
 
